@@ -1,0 +1,47 @@
+/**
+ * The error catalogue: every error the webhook answers or exits with has one code here, with its
+ * HTTP status (or exit code) and message template. Grep a code to find the one place it is raised.
+ */
+export interface ErrorDefinition {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly template: string;
+}
+
+function define(code: string, statusCode: number, template: string): ErrorDefinition {
+  return { code, statusCode, template };
+}
+
+export const ERRORS = {
+  BODY_NOT_JSON: define('SVW_ERR_BODY_NOT_JSON', 400, 'request body is not valid JSON: %s'),
+  BODY_EMPTY: define('SVW_ERR_BODY_EMPTY', 400, 'request body is empty: expected an AdmissionReview'),
+  BODY_NOT_REVIEW: define('SVW_ERR_BODY_NOT_REVIEW', 400, 'request body is not an AdmissionReview: %s'),
+  BODY_TOO_LARGE: define('SVW_ERR_BODY_TOO_LARGE', 413, 'request body is larger than the limit of %s bytes'),
+  MEDIA_TYPE: define('SVW_ERR_MEDIA_TYPE', 415, 'unsupported content type %s: send application/json'),
+  METHOD: define('SVW_ERR_METHOD', 405, 'method %s is not allowed on %s: send AdmissionReviews with POST'),
+  NOT_FOUND: define('SVW_ERR_NOT_FOUND', 404, 'no route %s %s: POST AdmissionReviews to /validate'),
+  INTERNAL: define('SVW_ERR_INTERNAL', 500, 'internal error: %s'),
+  CONFIG_INVALID: define('SVW_ERR_CONFIG_INVALID', 2, 'invalid configuration: %s'),
+  CERTIFICATE_INVALID: define('SVW_ERR_CERTIFICATE_INVALID', 1, 'cannot use the serving certificate: %s'),
+} as const;
+
+export type ErrorName = keyof typeof ERRORS;
+
+/** An error from the catalogue, with its arguments filled in. */
+export class WebhookError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+
+  constructor(name: ErrorName, ...args: readonly string[]) {
+    const definition = ERRORS[name];
+    super(format(definition.template, args));
+    this.name = 'WebhookError';
+    this.code = definition.code;
+    this.statusCode = definition.statusCode;
+  }
+}
+
+function format(template: string, args: readonly string[]): string {
+  let index = 0;
+  return template.replace(/%s/g, () => args[index++] ?? '');
+}
