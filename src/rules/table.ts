@@ -1,0 +1,64 @@
+import type { ResourceRules } from './types.ts';
+import { volumeGroupSnapshotContentRules } from './volume-group-snapshot-content.ts';
+import { volumeGroupSnapshotClassRules } from './volume-group-snapshot-class.ts';
+import { volumeGroupSnapshotRules } from './volume-group-snapshot.ts';
+import { volumeSnapshotClassRules } from './volume-snapshot-class.ts';
+import { volumeSnapshotContentRules } from './volume-snapshot-content.ts';
+import { volumeSnapshotRules } from './volume-snapshot.ts';
+
+/** Which rules decide which resource: (group, version, resource) → rules. */
+export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
+export const GROUP_SNAPSHOT_GROUP = 'groupsnapshot.storage.k8s.io';
+export const SNAPSHOT_VERSIONS = ['v1', 'v1beta1'] as const;
+export const GROUP_SNAPSHOT_VERSIONS = ['v1alpha1', 'v1beta1', 'v1beta2', 'v1'] as const;
+
+export interface ResourceFamily {
+  readonly group: string;
+  readonly resource: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+  /** The JSON Schema ($id) that the object must match before the rules run. */
+  readonly schemaId: string;
+  readonly rules: ResourceRules;
+}
+
+function family(entry: Omit<ResourceFamily, 'schemaId'>): ResourceFamily {
+  return { ...entry, schemaId: `${entry.resource}.schema.json` };
+}
+
+export const RESOURCE_FAMILIES: readonly ResourceFamily[] = [
+  family({ group: SNAPSHOT_GROUP, resource: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true, rules: volumeSnapshotRules }),
+  family({ group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents', kind: 'VolumeSnapshotContent', namespaced: false, rules: volumeSnapshotContentRules }),
+  family({ group: SNAPSHOT_GROUP, resource: 'volumesnapshotclasses', kind: 'VolumeSnapshotClass', namespaced: false, rules: volumeSnapshotClassRules }),
+  family({ group: GROUP_SNAPSHOT_GROUP, resource: 'volumegroupsnapshots', kind: 'VolumeGroupSnapshot', namespaced: true, rules: volumeGroupSnapshotRules }),
+  family({ group: GROUP_SNAPSHOT_GROUP, resource: 'volumegroupsnapshotcontents', kind: 'VolumeGroupSnapshotContent', namespaced: false, rules: volumeGroupSnapshotContentRules }),
+  family({ group: GROUP_SNAPSHOT_GROUP, resource: 'volumegroupsnapshotclasses', kind: 'VolumeGroupSnapshotClass', namespaced: false, rules: volumeGroupSnapshotClassRules }),
+];
+
+function versionsOf(group: string): readonly string[] {
+  return group === SNAPSHOT_GROUP ? SNAPSHOT_VERSIONS : GROUP_SNAPSHOT_VERSIONS;
+}
+
+const TABLE = new Map<string, ResourceFamily>(
+  RESOURCE_FAMILIES.flatMap((entry) =>
+    versionsOf(entry.group).map((version) => [`${entry.group}/${version}/${entry.resource}`, entry] as const),
+  ),
+);
+
+export interface GroupVersionResource {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
+
+/** The family that decides this resource, or undefined for a resource we do not know. */
+export function familyFor(gvr: GroupVersionResource): ResourceFamily | undefined {
+  return TABLE.get(`${gvr.group}/${gvr.version}/${gvr.resource}`);
+}
+
+/** Every (group, version, resource) the webhook decides: for the chart and the docs. */
+export function handledResources(): GroupVersionResource[] {
+  return RESOURCE_FAMILIES.flatMap((entry) =>
+    versionsOf(entry.group).map((version) => ({ group: entry.group, version, resource: entry.resource })),
+  );
+}
