@@ -1,0 +1,123 @@
+/**
+ * A serving certificate checked before it is used: parseable, key matches, not expired, not
+ * signed with a broken hash. Checking here turns a TLS failure that kube-apiserver would report
+ * as an opaque "failed calling webhook" into a message that names the problem.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { WebhookError } from '../errors.ts';
+
+export interface ServingCertificate {
+  /** PEM: the leaf first, then any intermediates, as given. */
+  readonly cert: string;
+  /** PEM private key of the leaf. */
+  readonly key: string;
+  readonly subject: string;
+  readonly dnsNames: readonly string[];
+  readonly notAfter: Date;
+  /** SHA-256 fingerprint of the leaf, as Node formats it (AB:CD:...). */
+  readonly fingerprint256: string;
+  readonly serialNumber: string;
+}
+
+/** How messages name the two inputs, e.g. "certificate file /tls/tls.crt". */
+export interface CertificateLabels {
+  readonly certificate: string;
+  readonly key: string;
+}
+
+const DEFAULT_LABELS: CertificateLabels = { certificate: 'certificate', key: 'private key' };
+
+// Signature algorithms whose hash has practical collisions (MD2, MD4, MD5, SHA-1), by OID.
+const WEAK_SIGNATURE_ALGORITHMS = new Set([
+  '1.2.840.113549.1.1.2', // md2WithRSAEncryption
+  '1.2.840.113549.1.1.3', // md4WithRSAEncryption
+  '1.2.840.113549.1.1.4', // md5WithRSAEncryption
+  '1.2.840.113549.1.1.5', // sha1WithRSAEncryption
+  '1.3.14.3.2.3', // md5WithRSA (OIW)
+  '1.3.14.3.2.29', // sha1WithRSASignature (OIW)
+  '1.2.840.10045.4.1', // ecdsa-with-SHA1
+  '1.2.840.10040.4.3', // dsa-with-sha1
+]);
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * Parses and checks a certificate (chain) and its key.
+ * @throws WebhookError CERTIFICATE_INVALID saying what is wrong and with which input.
+ */
+export function loadServingCertificate(
+  certPem: string,
+  keyPem: string,
+  labels: CertificateLabels = DEFAULT_LABELS,
+): ServingCertificate {
+  const chain = parseChain(certPem, labels.certificate);
+  const leaf = chain[0] as X509Certificate;
+  const key = parseKey(keyPem, labels.key);
+  if (!leaf.checkPrivateKey(key)) {
+    throw invalid(`${labels.key} does not match ${labels.certificate} (subject ${leaf.subject})`);
+  }
+  chain.forEach((certificate) => checkUsable(certificate, labels.certificate));
+  return {
+    cert: certPem,
+    key: keyPem,
+    subject: leaf.subject,
+    dnsNames: dnsNamesOf(leaf),
+    notAfter: leaf.validToDate,
+    fingerprint256: leaf.fingerprint256,
+    serialNumber: leaf.serialNumber,
+  };
+}
+
+function parseChain(certPem: string, label: string): X509Certificate[] {
+  const blocks = certPem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw invalid(`${label} holds no PEM certificate (BEGIN CERTIFICATE)`);
+  return blocks.map((block, index) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw invalid(`${label}: certificate ${index + 1} is not a parseable X.509 certificate: ${messageOf(error)}`);
+    }
+  });
+}
+
+function parseKey(keyPem: string, label: string): KeyObject {
+  try {
+    return createPrivateKey(keyPem);
+  } catch (error) {
+    throw invalid(`${label} is not a parseable unencrypted PEM private key: ${messageOf(error)}`);
+  }
+}
+
+function checkUsable(certificate: X509Certificate, label: string): void {
+  const now = Date.now();
+  if (certificate.validToDate.getTime() <= now) {
+    throw invalid(`${label}: ${certificate.subject} expired on ${certificate.validToDate.toISOString()}`);
+  }
+  if (WEAK_SIGNATURE_ALGORITHMS.has(certificate.signatureAlgorithmOid) && !isSelfSignedCa(certificate)) {
+    const algorithm = certificate.signatureAlgorithm ?? certificate.signatureAlgorithmOid;
+    throw invalid(
+      `${label}: ${certificate.subject} is signed with the weak algorithm ${algorithm}` +
+        ' (MD5 and SHA-1 are refused by clients); reissue it with SHA-256 or better',
+    );
+  }
+}
+
+// A root CA in the bundle may be SHA-1 signed: clients trust its key, not its signature (OpenSSL
+// exempts self-signed certificates the same way). A self-signed leaf gets no such pass.
+function isSelfSignedCa(certificate: X509Certificate): boolean {
+  return certificate.ca && certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
+}
+
+function dnsNamesOf(certificate: X509Certificate): string[] {
+  const names = certificate.subjectAltName?.split(', ') ?? [];
+  return names.filter((name) => name.startsWith('DNS:')).map((name) => name.slice('DNS:'.length));
+}
+
+function invalid(detail: string): WebhookError {
+  return new WebhookError('CERTIFICATE_INVALID', detail);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
