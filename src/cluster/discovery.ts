@@ -1,0 +1,94 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiStatusError, getFromApi } from './api-request.ts';
+
+/** A resource of a group whose served versions vary between clusters (CRD releases). */
+export interface DiscoveryTarget {
+  readonly group: string;
+  readonly plural: string;
+  /** The versions this webhook understands, newest first. */
+  readonly versions: readonly string[];
+}
+
+export const GROUP_SNAPSHOT_CLASSES: DiscoveryTarget = {
+  group: 'groupsnapshot.storage.k8s.io',
+  plural: 'volumegroupsnapshotclasses',
+  versions: ['v1', 'v1beta2', 'v1beta1', 'v1alpha1'],
+};
+
+export const SNAPSHOT_CLASSES: DiscoveryTarget = {
+  group: 'snapshot.storage.k8s.io',
+  plural: 'volumesnapshotclasses',
+  versions: ['v1'],
+};
+
+export type Discovery = { readonly kind: 'served'; readonly version: string } | { readonly kind: 'absent' };
+
+export interface DiscoveryOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const ABSENT: Discovery = { kind: 'absent' };
+
+/**
+ * Which version of the target's resource the cluster serves: the newest one this webhook
+ * understands whose group-version lists the resource, or absent when the group is not installed
+ * (404) or none of its versions has the resource. Other failures throw: they say nothing about
+ * whether the resource exists.
+ */
+export async function discoverServedVersion(
+  kubeConfig: KubeConfig,
+  target: DiscoveryTarget,
+  options: DiscoveryOptions = {},
+): Promise<Discovery> {
+  const request = { timeoutMs: options.timeoutMs ?? 10_000, signal: options.signal };
+  const groupPath = `/apis/${target.group}`;
+  const group = await getFromApi(kubeConfig, groupPath, request);
+  if (group.status === 404) {
+    return ABSENT;
+  }
+  expectOk(groupPath, group.status, group.body);
+  const served = servedVersions(group.body);
+  for (const version of target.versions.filter((candidate) => served.has(candidate))) {
+    const path = `${groupPath}/${version}`;
+    const resources = await getFromApi(kubeConfig, path, request);
+    // 404: the version went away between the two requests (a CRD update); try the next one.
+    if (resources.status !== 404) {
+      expectOk(path, resources.status, resources.body);
+      if (resourceNames(resources.body).has(target.plural)) {
+        return { kind: 'served', version };
+      }
+    }
+  }
+  return ABSENT;
+}
+
+function expectOk(path: string, status: number, body: unknown): void {
+  if (status !== 200) {
+    throw new ApiStatusError(path, status, body);
+  }
+}
+
+/** The versions of an APIGroup document. */
+function servedVersions(body: unknown): Set<string> {
+  const versions = field(body, 'versions');
+  return new Set(asArray(versions).map((entry) => field(entry, 'version')).filter(isString));
+}
+
+/** The resource names of an APIResourceList document. */
+function resourceNames(body: unknown): Set<string> {
+  const resources = field(body, 'resources');
+  return new Set(asArray(resources).map((entry) => field(entry, 'name')).filter(isString));
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}

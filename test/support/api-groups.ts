@@ -1,0 +1,100 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { GroupDefinition, ResourceDefinition, ResourceRef } from './fake-api-store.ts';
+
+/** The snapshot CRDs shipped next to the repository (reference data: read, never copied). */
+export const CRD_DIRECTORY = new URL('../../../shared/crds/', import.meta.url);
+
+export type CrdRelease = 'v8.6.0' | 'v7.0.2';
+
+export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
+export const GROUP_SNAPSHOT_GROUP = 'groupsnapshot.storage.k8s.io';
+
+export const SNAPSHOT_CLASSES: ResourceRef = { group: SNAPSHOT_GROUP, version: 'v1', plural: 'volumesnapshotclasses' };
+
+export function groupSnapshotClasses(version: string): ResourceRef {
+  return { group: GROUP_SNAPSHOT_GROUP, version, plural: 'volumegroupsnapshotclasses' };
+}
+
+/** The core group, with what the webhook's certificate handling reads and writes. */
+export const CORE_GROUP: GroupDefinition = {
+  name: '',
+  versions: ['v1'],
+  resources: [
+    { plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true },
+    { plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
+  ],
+};
+
+export const ADMISSION_REGISTRATION_GROUP: GroupDefinition = {
+  name: 'admissionregistration.k8s.io',
+  versions: ['v1'],
+  resources: [
+    {
+      plural: 'validatingwebhookconfigurations',
+      singular: 'validatingwebhookconfiguration',
+      kind: 'ValidatingWebhookConfiguration',
+      namespaced: false,
+    },
+  ],
+};
+
+interface Crd {
+  readonly spec: {
+    readonly group: string;
+    readonly scope: string;
+    readonly names: { readonly plural: string; readonly singular: string; readonly kind: string; readonly shortNames?: string[] };
+    readonly versions: readonly { readonly name: string; readonly served: boolean; readonly subresources?: { readonly status?: object } }[];
+  };
+}
+
+/** The API groups a cluster serves once the CRDs of an external-snapshotter release are installed. */
+export function groupsFromCrds(release: CrdRelease): GroupDefinition[] {
+  const directory = new URL(`${release}/`, CRD_DIRECTORY);
+  const crds = readdirSync(directory)
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => parse(readFileSync(new URL(file, directory), 'utf8')) as Crd);
+  const byGroup = Map.groupBy(crds, (crd) => crd.spec.group);
+  return [...byGroup].map(([name, members]) => {
+    const resources = members.map(resourceOf);
+    const versions = [...new Set(resources.flatMap((resource) => resource.versions ?? []))].sort(byPriority);
+    return { name, versions, resources };
+  });
+}
+
+/** One group of a release, e.g. the group snapshots alone. */
+export function groupFromCrds(release: CrdRelease, name: string): GroupDefinition {
+  const group = groupsFromCrds(release).find((candidate) => candidate.name === name);
+  if (group === undefined) {
+    throw new Error(`no CRD of group ${name} in release ${release}`);
+  }
+  return group;
+}
+
+function resourceOf(crd: Crd): ResourceDefinition {
+  const served = crd.spec.versions.filter((version) => version.served);
+  const withStatus = served.some((version) => version.subresources?.status !== undefined);
+  return {
+    plural: crd.spec.names.plural,
+    singular: crd.spec.names.singular,
+    kind: crd.spec.names.kind,
+    namespaced: crd.spec.scope === 'Namespaced',
+    shortNames: crd.spec.names.shortNames ?? [],
+    versions: served.map((version) => version.name),
+    subresources: withStatus ? ['status'] : [],
+  };
+}
+
+/** Kubernetes' version priority: GA before beta before alpha, higher numbers first. */
+function byPriority(a: string, b: string): number {
+  return rank(b) - rank(a);
+}
+
+function rank(version: string): number {
+  const match = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(version);
+  if (match === null) {
+    return 0;
+  }
+  const stability = match[2] === undefined ? 3 : match[2] === 'beta' ? 2 : 1;
+  return Number(match[1]) * 10_000 + stability * 1_000 + Number(match[3] ?? 0);
+}
