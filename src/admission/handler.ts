@@ -1,0 +1,71 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { ClusterView } from '../cluster/class-view.ts';
+import type { WebhookMetrics } from '../observability/metrics.ts';
+import { fieldErrorText } from '../rules/field-errors.ts';
+import type { RuleOptions } from '../rules/types.ts';
+import type { SchemaSet } from '../schemas.ts';
+import { decide, type Decision } from './decide.ts';
+import { answer, parseReview, type AdmissionRequest, type ReviewAnswer } from './review.ts';
+import { invalidStatus } from './status.ts';
+
+export interface HandlerOptions {
+  readonly schemas: SchemaSet;
+  readonly cluster: ClusterView;
+  readonly ruleOptions: RuleOptions;
+  readonly metrics: WebhookMetrics;
+}
+
+/** POST of an AdmissionReview: parse, decide, answer; what is not a review throws a 4xx. */
+export function reviewHandler(options: HandlerOptions) {
+  return (body: unknown, log: FastifyBaseLogger): ReviewAnswer => {
+    const review = parseReview(body, options.schemas);
+    const started = performance.now();
+    const decision = decide(review.request, { cluster: options.cluster, options: options.ruleOptions }, options.schemas);
+    const result = answer(review, {
+      allowed: decision.outcome !== 'denied',
+      ...(decision.outcome === 'denied' ? { status: invalidStatus(review.request, decision.violations) } : {}),
+      ...(decision.warnings.length > 0 ? { warnings: decision.warnings.map((warning) => warning.message) } : {}),
+    });
+    const kind = review.request.kind.kind;
+    options.metrics.decisionSeconds.observe({ kind }, (performance.now() - started) / 1000);
+    record(options.metrics, review.request, decision);
+    logDecision(log, review.request, decision);
+    return result;
+  };
+}
+
+function record(metrics: WebhookMetrics, request: AdmissionRequest, decision: Decision): void {
+  const { group, kind } = request.kind;
+  metrics.reviews.inc({ group, kind, operation: request.operation, decision: decision.outcome });
+  for (const warning of decision.warnings) metrics.warnings.inc({ rule: warning.rule });
+  if (decision.outcome === 'unknown') metrics.unknownResources.inc({ ...request.resource });
+}
+
+/** Denials at info (who, what, why), allows at debug; never a whole object at info. */
+function logDecision(log: FastifyBaseLogger, request: AdmissionRequest, decision: Decision): void {
+  const level = decision.outcome === 'denied' ? 'info' : decision.outcome === 'unknown' ? 'warn' : 'debug';
+  if (!isLevelEnabled(log, level)) return;
+  log[level](
+    {
+      uid: request.uid,
+      kind: request.kind.kind,
+      resource: `${request.resource.resource}.${request.resource.group}/${request.resource.version}`,
+      operation: request.operation,
+      namespace: request.namespace,
+      name: request.name,
+      user: request.userInfo?.username,
+      dryRun: request.dryRun,
+      violations: decision.violations.map(fieldErrorText),
+      warnings: decision.warnings.map((warning) => warning.message),
+    },
+    `review ${decision.outcome}`,
+  );
+}
+
+const LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/** Building the log fields costs more than the decision: skip it when the line would be dropped. */
+function isLevelEnabled(log: FastifyBaseLogger, level: string): boolean {
+  return (LEVELS[level] ?? 0) >= (LEVELS[log.level] ?? Number.POSITIVE_INFINITY);
+}

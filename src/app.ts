@@ -1,0 +1,70 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, SecureServerOptions } from 'node:http2';
+import type { ClusterView } from './cluster/class-view.ts';
+import { toErrorBody } from './admission/errors.ts';
+import { reviewHandler } from './admission/handler.ts';
+import { WebhookError } from './errors.ts';
+import type { WebhookMetrics } from './observability/metrics.ts';
+import type { RuleOptions } from './rules/types.ts';
+import { loadSchemas } from './schemas.ts';
+
+export type WebhookApp = FastifyInstance<Http2SecureServer, Http2ServerRequest, Http2ServerResponse, FastifyBaseLogger>;
+
+export interface AppOptions {
+  /** TLS options of the admission server (serverTlsOptions): HTTP/2 and HTTP/1.1 over TLS. */
+  readonly tls: SecureServerOptions;
+  readonly logger: FastifyBaseLogger;
+  /** The class caches as the rules see them; read on every review, so it may change underneath. */
+  readonly cluster: ClusterView;
+  readonly ruleOptions: RuleOptions;
+  readonly metrics: WebhookMetrics;
+  readonly bodyLimitBytes: number;
+  /** Idle time before a client connection (HTTP/1.1 keep-alive or HTTP/2 session) is closed. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** The Go webhook's paths are served too, so its ValidatingWebhookConfiguration works unchanged. */
+export const REVIEW_PATHS = ['/validate', '/volumesnapshot', '/volumegroupsnapshot'] as const;
+
+export function buildApp(options: AppOptions): WebhookApp {
+  const app = Fastify({
+    http2: true,
+    https: options.tls,
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    http2SessionTimeout: options.keepAliveTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    // One log line a decision (written by the handler) is worth more than two a request.
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    return503OnClosing: false,
+  });
+  // HTTP/1.1 connections on the HTTP/2 server follow the http.Server settings; Node leaves them unset.
+  (app.server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = options.keepAliveTimeoutMs;
+  // Only JSON is an AdmissionReview; text/plain would otherwise reach the handler as a string.
+  app.removeContentTypeParser('text/plain');
+
+  const handler = reviewHandler({ ...options, schemas: loadSchemas() });
+  for (const url of REVIEW_PATHS) {
+    app.post(url, (request, reply) => reply.send(handler(request.body, request.log)));
+    app.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'],
+      url,
+      handler: (request) => {
+        throw new WebhookError('METHOD', request.method, url);
+      },
+    });
+  }
+  app.setNotFoundHandler((request) => {
+    throw new WebhookError('NOT_FOUND', request.method, request.url);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const body = toErrorBody(error, options.bodyLimitBytes);
+    options.metrics.badRequests.inc({ code: body.code });
+    const log = body.statusCode >= 500 ? request.log.error.bind(request.log) : request.log.info.bind(request.log);
+    log({ code: body.code, method: request.method, url: request.url, err: body.message }, 'request rejected');
+    if (body.code === 'SVW_ERR_METHOD') void reply.header('allow', 'POST');
+    return reply.code(body.statusCode).send(body);
+  });
+  return app;
+}

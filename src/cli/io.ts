@@ -1,0 +1,13 @@
+import type { Readable } from 'node:stream';
+
+/** What a command reads and writes: the process's streams in main, buffers in tests. */
+export interface CommandIO {
+  readonly stdin: Readable;
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** A command's outcome is its exit code; it never calls process.exit itself. */
+export type Command = (args: readonly string[], io: CommandIO) => Promise<number>;

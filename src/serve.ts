@@ -1,0 +1,155 @@
+import type { Server } from 'node:http';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { buildApp, type WebhookApp } from './app.ts';
+import type { ClassCaches, ClassCachesStatus } from './cluster/class-caches.ts';
+import { startClassCaches } from './cluster/class-caches.ts';
+import { DISABLED_STATUS } from './cluster/class-cache.ts';
+import type { ClusterView } from './cluster/class-view.ts';
+import { loadKubeConfig } from './cluster/kube-config.ts';
+import type { WebhookConfig } from './config/config.ts';
+import { WebhookError } from './errors.ts';
+import { trackConnections, type ConnectionTracker } from './lifecycle/connection-tracker.ts';
+import { createMetrics, type WebhookMetrics } from './observability/metrics.ts';
+import { startProbeServer } from './observability/probe-server.ts';
+import { loadServingCertificate } from './tls/certificate.ts';
+import { watchCertificateFiles } from './tls/certificate-files.ts';
+import { generateDevelopmentCertificates } from './tls/self-signed.ts';
+import { attachCertificateReload, serverTlsOptions, staticCertificateSource, type CertificateSource } from './tls/server-tls.ts';
+
+/** The serve command: certificates → caches → app → listen, and a graceful way out. */
+export interface RunningWebhook {
+  readonly app: WebhookApp;
+  readonly metrics: WebhookMetrics;
+  readonly admissionPort: number;
+  readonly metricsPort: number;
+  /** Where the CA of a self-signed certificate was written, when one was made. */
+  readonly caFile: string | undefined;
+  /** Unready, keep serving for the drain period, let requests finish, close. */
+  shutdown(): Promise<void>;
+}
+
+export function createLogger(config: Pick<WebhookConfig, 'logLevel'>): PinoLogger {
+  return pino({ level: config.logLevel, base: { name: 'snapshot-webhook' } });
+}
+
+export async function serve(config: WebhookConfig, logger: PinoLogger = createLogger(config)): Promise<RunningWebhook> {
+  const certificates = await certificateSource(config, logger);
+  const caches = classCaches(config, logger);
+  const cluster: ClusterView = caches?.view ?? { snapshotClasses: null, groupSnapshotClasses: null };
+  const metrics = createMetrics();
+  metrics.watchCaches(caches ? () => caches.status() : () => noCluster);
+  const app = buildApp({
+    tls: serverTlsOptions(certificates.source.current()),
+    logger,
+    cluster,
+    ruleOptions: { preventVolumeModeConversion: config.preventVolumeModeConversion },
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
+  });
+  const connections = trackConnections(app.server);
+  const showExpiry = () => metrics.certificateExpiry.set(certificates.source.current().notAfter.getTime() / 1000);
+  showExpiry();
+  const stopReload = attachCertificateReload(app.server, certificates.source);
+  const stopExpiry = certificates.source.onChange(showExpiry);
+  await app.listen({ port: config.port, host: config.bindAddress });
+  let draining = false;
+  const probes = await startProbeServer({
+    port: config.metricsPort,
+    host: config.bindAddress,
+    registry: metrics.registry,
+    notReadyReasons: () => notReadyReasons(draining, caches),
+  });
+  const admissionPort = portOf(app.server.address());
+  logger.info({ admissionPort, metricsPort: portOf(probes.address()), caFile: certificates.caFile }, 'snapshot webhook serving');
+
+  const shutdown = runOnce(async () => {
+    draining = true;
+    logger.info({ drainSeconds: config.drainSeconds }, 'shutting down: unready, draining');
+    await sleep(config.drainSeconds * 1000);
+    await closeGracefully(app, connections, logger);
+    stopReload();
+    stopExpiry();
+    certificates.source.close();
+    await caches?.stop();
+    await closeServer(probes);
+    logger.info('shut down');
+  });
+  return { app, metrics, admissionPort, metricsPort: portOf(probes.address()), caFile: certificates.caFile, shutdown };
+}
+
+const noCluster: ClassCachesStatus = { snapshotClasses: DISABLED_STATUS, groupSnapshotClasses: DISABLED_STATUS };
+
+interface Certificates {
+  readonly source: CertificateSource;
+  readonly caFile: string | undefined;
+}
+
+async function certificateSource(config: WebhookConfig, logger: PinoLogger): Promise<Certificates> {
+  const { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } = config;
+  if ((certFile === '') !== (keyFile === '')) {
+    throw new WebhookError('CONFIG_INVALID', '--tls-cert-file and --tls-private-key-file must be given together');
+  }
+  if (certFile !== '') return { source: await watchCertificateFiles({ certFile, keyFile, logger }), caFile: undefined };
+  const caFile = config.selfSignedCaFile || join(tmpdir(), 'snapshot-webhook', 'ca.crt');
+  const generated = await generateDevelopmentCertificates({ caFile, dnsNames: [hostname()] });
+  logger.warn(
+    { caFile },
+    `no --tls-cert-file given: serving a self-signed certificate for localhost; trust its CA with curl --cacert ${caFile}`,
+  );
+  return { source: staticCertificateSource(loadServingCertificate(generated.cert, generated.key)), caFile };
+}
+
+function classCaches(config: WebhookConfig, logger: PinoLogger): ClassCaches | null {
+  const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
+  if (kubeConfig === null) {
+    logger.warn(
+      'no --kubeconfig and not in a cluster: the default-class rule (one default VolumeSnapshotClass and ' +
+        'VolumeGroupSnapshotClass per driver) is OFF; every per-object rule is on',
+    );
+    return null;
+  }
+  return startClassCaches({ kubeConfig, logger, discoveryIntervalMs: config.discoveryIntervalSeconds * 1000 });
+}
+
+function notReadyReasons(draining: boolean, caches: ClassCaches | null): string[] {
+  const reasons: string[] = [];
+  if (draining) reasons.push('shutting down');
+  if (caches !== null && !caches.ready()) {
+    const status = caches.status();
+    const syncing = (Object.keys(status) as Array<keyof ClassCachesStatus>).filter((name) => status[name].state === 'syncing');
+    reasons.push(`class caches not synced: ${syncing.join(', ')}`);
+  }
+  return reasons;
+}
+
+/** How long requests in flight get to finish once the drain is over. */
+const CLOSE_GRACE_MS = 10_000;
+
+async function closeGracefully(app: WebhookApp, connections: ConnectionTracker, logger: PinoLogger): Promise<void> {
+  const closed = app.close();
+  connections.closeGracefully();
+  const timer = setTimeout(() => {
+    logger.warn({ open: connections.count() }, 'connections still open after the grace period: closing them');
+    connections.destroyAll();
+  }, CLOSE_GRACE_MS);
+  await closed;
+  clearTimeout(timer);
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function portOf(address: ReturnType<Server['address']>): number {
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+function runOnce(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { reviewFrom } from './support/captures.ts';
+import { http2Client, postHttp1 } from './support/clients.ts';
+import { runToExit, startWebhook } from './support/webhook-process.ts';
+
+/** The real process: start-up, configuration errors, and SIGTERM under traffic. */
+const temporaryDirectory = () => mkdtempSync(join(tmpdir(), 'snapshot-webhook-test-'));
+
+describe('configuration', () => {
+  it('--help lists every flag with its environment variable', async () => {
+    const { code, stdout } = await runToExit(['--help']);
+    expect(code).toBe(0);
+    for (const text of ['--port', 'SNAPSHOT_WEBHOOK_PORT', '--tls-cert-file', '--kubeconfig', '--drain-seconds', '--body-limit-bytes']) {
+      expect(stdout).toContain(text);
+    }
+  });
+
+  it.each([
+    [['--port', '70000'], {}, /--port: must be <= 65535 \(got 70000\)/],
+    [['--port', 'http'], {}, /--port: must be a number \(got "http"\)/],
+    [['--log-level=loud'], {}, /--log-level: must be one of \["fatal","error","warn","info","debug","trace","silent"\]/],
+    [['--prevent-volume-mode-conversion=maybe'], {}, /--prevent-volume-mode-conversion: must be true or false/],
+    [['--no-such-flag'], {}, /unknown flag --no-such-flag \(see --help\)/],
+    [['--kubeconfig'], {}, /--kubeconfig needs a value/],
+    [[], { SNAPSHOT_WEBHOOK_DRAIN_SECONDS: '-1' }, /SNAPSHOT_WEBHOOK_DRAIN_SECONDS: must be >= 0 \(got -1\)/],
+    [['--tls-cert-file', '/nonexistent/tls.crt'], {}, /--tls-cert-file and --tls-private-key-file must be given together/],
+    [['--kubeconfig', '/nonexistent/kubeconfig'], {}, /cannot load kubeconfig \/nonexistent\/kubeconfig/],
+  ] as const)('%j %j exits 2 naming the value', async (args, env, message) => {
+    const { code, stderr } = await runToExit(args, env);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^snapshot-webhook: SVW_ERR_CONFIG_INVALID: /);
+    expect(stderr).toMatch(message);
+  });
+
+  it('a certificate file that cannot be read exits 1 naming the file', async () => {
+    const { code, stderr } = await runToExit(['--tls-cert-file', '/nonexistent/tls.crt', '--tls-private-key-file', '/nonexistent/tls.key']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('/nonexistent/tls.crt');
+  });
+});
+
+describe('a fresh start with no certificate and no cluster', () => {
+  it('makes a self-signed certificate, writes its CA, says the default-class rule is off, and answers', async () => {
+    const caFile = join(temporaryDirectory(), 'ca.crt');
+    const webhook = await startWebhook(['--self-signed-ca-file', caFile, '--drain-seconds', '0']);
+    try {
+      expect(webhook.caFile).toBe(caFile);
+      expect(webhook.logs.some((line) => String(line.msg).includes('the default-class rule'))).toBe(true);
+      const ca = readFileSync(caFile, 'utf8');
+      const response = await postHttp1(`https://localhost:${webhook.admissionPort}/validate`, JSON.stringify(reviewFrom('02')), { ca });
+      expect(JSON.parse(response.text)).toMatchObject({ response: { allowed: true } });
+      const ready = await fetch(`http://127.0.0.1:${webhook.metricsPort}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      webhook.child.kill('SIGTERM');
+      expect(await webhook.exited).toBe(0);
+    }
+  });
+});
+
+describe('SIGTERM under traffic', () => {
+  it('becomes unready, keeps serving through the drain, fails no request, exits 0', async () => {
+    const caFile = join(temporaryDirectory(), 'ca.crt');
+    const webhook = await startWebhook(['--self-signed-ca-file', caFile, '--drain-seconds', '1.5']);
+    const ca = readFileSync(caFile, 'utf8');
+    const origin = `https://localhost:${webhook.admissionPort}`;
+    const body = JSON.stringify(reviewFrom('02'));
+    let sending = true;
+    const results = { ok: 0, failed: [] as string[] };
+    const record = (promise: Promise<{ status: number }>) =>
+      promise.then(
+        (response) => (response.status === 200 ? (results.ok += 1) : results.failed.push(`status ${response.status}`)),
+        (error: unknown) => results.failed.push(String(error)),
+      );
+    const http2Loop = async () => {
+      const client = http2Client(origin, ca);
+      while (sending) await record(client.post('/validate?timeout=3s', body));
+      client.close();
+    };
+    const http1Loop = async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, ALPNProtocols: ['http/1.1'] });
+      while (sending) await record(postHttp1(`${origin}/validate`, body, { ca, agent }));
+      agent.destroy();
+    };
+    const loops = [http2Loop(), http2Loop(), http1Loop(), http1Loop()];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const beforeSignal = results.ok;
+    webhook.child.kill('SIGTERM');
+    // The kubelet sees unready and the endpoint goes; until it does, traffic keeps coming.
+    let readiness = 200;
+    while (readiness === 200) {
+      readiness = (await fetch(`http://127.0.0.1:${webhook.metricsPort}/readyz`)).status;
+    }
+    expect(readiness).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    sending = false;
+    await Promise.all(loops);
+    const code = await webhook.exited;
+    expect(results.failed).toEqual([]);
+    expect(results.ok).toBeGreaterThan(beforeSignal);
+    expect(code).toBe(0);
+    expect(webhook.logs.map((line) => line.msg)).toContain('shut down');
+  });
+});
