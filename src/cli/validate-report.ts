@@ -1,0 +1,133 @@
+import { causeMessage } from '../rules/field-errors.ts';
+import { stringAt } from '../rules/object-access.ts';
+import type { CauseReason } from '../rules/types.ts';
+import type { ManifestFile } from './manifests.ts';
+import type { CheckedObject, CheckResult } from './validate-check.ts';
+
+/**
+ * What `validate` prints: a line per problem, as kubectl prints field errors, prefixed with where
+ * the object is; or, with --output json, this report (schemas/validate-report.schema.json).
+ */
+export interface ValidateReport {
+  readonly files: readonly { readonly path: string; readonly documents: number }[];
+  readonly objects: readonly ReportObject[];
+  readonly summary: ReportSummary;
+}
+
+export interface ReportObject {
+  readonly file: string;
+  readonly document: number;
+  readonly item: number | null;
+  readonly line: number;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string | null;
+  readonly name: string | null;
+  readonly generateName: string | null;
+  readonly operation: 'CREATE' | 'UPDATE';
+  readonly errors: readonly ReportError[];
+  readonly warnings: readonly ReportWarning[];
+}
+
+export interface ReportError {
+  readonly field: string;
+  readonly reason: CauseReason;
+  /** As in a Status cause: starts with the reason phrase, does not repeat the field. */
+  readonly message: string;
+  readonly rule: string;
+  /** The line of the field, or of its nearest ancestor in the file. */
+  readonly line: number;
+}
+
+export interface ReportWarning {
+  readonly message: string;
+  readonly rule: string;
+}
+
+export interface ReportSummary {
+  readonly objects: number;
+  readonly snapshotObjects: number;
+  readonly ignored: number;
+  readonly errors: number;
+  readonly warnings: number;
+}
+
+export function buildReport(files: readonly ManifestFile[], result: CheckResult): ValidateReport {
+  const objects = result.checked.map(reportObject);
+  const nonObjects = files.reduce((sum, file) => sum + file.nonObjects, 0);
+  const ignored = result.ignored + nonObjects;
+  return {
+    files: files.map((file) => ({ path: file.file, documents: file.documents })),
+    objects,
+    summary: {
+      objects: objects.length + ignored,
+      snapshotObjects: objects.length,
+      ignored,
+      errors: objects.reduce((sum, object) => sum + object.errors.length, 0),
+      warnings: objects.reduce((sum, object) => sum + object.warnings.length, 0),
+    },
+  };
+}
+
+function reportObject(checked: CheckedObject): ReportObject {
+  const { manifest } = checked;
+  const object = manifest.object;
+  return {
+    file: manifest.file,
+    document: manifest.document,
+    item: manifest.item,
+    line: manifest.line,
+    apiVersion: stringAt(object, 'apiVersion') ?? '',
+    kind: checked.family.kind,
+    namespace: stringAt(object, 'metadata.namespace') ?? null,
+    name: stringAt(object, 'metadata.name') ?? null,
+    generateName: stringAt(object, 'metadata.generateName') ?? null,
+    operation: checked.operation,
+    // In the order of the file, so that the lines read top to bottom; ties keep the rules' order.
+    errors: checked.violations
+      .map((violation) => ({
+        field: violation.field,
+        reason: violation.reason,
+        message: causeMessage(violation),
+        rule: violation.rule,
+        line: manifest.lineOf(violation.field),
+      }))
+      .sort((left, right) => left.line - right.line),
+    warnings: checked.warnings.map(({ message, rule }) => ({ message, rule })),
+  };
+}
+
+/**
+ * `snap.yaml:12 VolumeSnapshot default/db-snap: spec.source: Invalid value: …`; in a file of
+ * several documents `snap.yaml:12 (document 2) …`; warnings `…: warning: <text>`; then a summary.
+ */
+export function reportText(report: ValidateReport): string {
+  const multiDocument = new Set(report.files.filter((file) => file.documents > 1).map((file) => file.path));
+  const lines = report.objects.flatMap((object) => {
+    const document = multiDocument.has(object.file) ? ` (document ${object.document})` : '';
+    const where = (line: number): string => `${object.file}:${line}${document} ${object.kind} ${displayName(object)}`;
+    return [
+      // field + cause message is fieldErrorText(violation): the line kubectl prints for a field error.
+      ...object.errors.map((error) => `${where(error.line)}: ${error.field}: ${error.message}`),
+      ...object.warnings.map((warning) => `${where(object.line)}: warning: ${warning.message}`),
+    ];
+  });
+  return [...lines, summaryText(report.summary)].map((line) => `${line}\n`).join('');
+}
+
+function displayName(object: ReportObject): string {
+  const name = object.name ?? (object.generateName === null ? '<unnamed>' : `${object.generateName}*`);
+  return object.namespace === null ? name : `${object.namespace}/${name}`;
+}
+
+function summaryText(summary: ReportSummary): string {
+  return (
+    `${count(summary.objects, 'object')} checked ` +
+    `(${count(summary.snapshotObjects, 'snapshot object')}, ${count(summary.ignored, 'other kind')} ignored): ` +
+    `${count(summary.errors, 'error')}, ${count(summary.warnings, 'warning')}`
+  );
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

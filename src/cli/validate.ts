@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { loadSchemas } from '../schemas.ts';
+import type { Command, CommandIO } from './io.ts';
+import { parseValidateArgs, VALIDATE_USAGE } from './validate-args.ts';
+import type { ValidateOptions } from './validate-args.ts';
+import { checkManifests } from './validate-check.ts';
+import { listClusterClasses } from './validate-cluster.ts';
+import type { ClusterClasses } from './validate-cluster.ts';
+import { readManifests } from './validate-inputs.ts';
+import { buildReport, reportText } from './validate-report.ts';
+
+/**
+ * `snapshot-webhook validate`: the webhook's rules on manifests, before they reach a cluster
+ * (in CI, in a pre-commit hook). Exit 0 when there is no error (warnings allowed), 1 when there is,
+ * 2 when the command line is wrong or an input cannot be read — then nothing is checked.
+ */
+export const EXIT_CLEAN = 0;
+export const EXIT_ERRORS = 1;
+export const EXIT_UNUSABLE = 2;
+
+export const runValidate: Command = async (args, io) => {
+  const parsed = parseValidateArgs(args);
+  if (parsed.kind === 'help') {
+    io.stdout.write(VALIDATE_USAGE);
+    return EXIT_CLEAN;
+  }
+  if (parsed.kind === 'usage-error') {
+    io.stderr.write(`snapshot-webhook validate: ${parsed.message}\nRun "snapshot-webhook validate --help" for usage.\n`);
+    return EXIT_UNUSABLE;
+  }
+  return validate(parsed.options, io);
+};
+
+async function validate(options: ValidateOptions, io: CommandIO): Promise<number> {
+  const current = await readManifests(options.paths, io);
+  const previous = await readManifests(options.against, io);
+  for (const note of [...current.notes, ...previous.notes]) io.stderr.write(`snapshot-webhook validate: note: ${note}\n`);
+  const problems = [...current.problems, ...previous.problems];
+  if (problems.length > 0) {
+    for (const problem of problems) io.stderr.write(`snapshot-webhook validate: ${problem}\n`);
+    return EXIT_UNUSABLE;
+  }
+  const cluster = await clusterClasses(options, io);
+  if (cluster === 'failed') return EXIT_UNUSABLE;
+  const result = checkManifests({
+    manifests: current.files.flatMap((file) => file.manifests),
+    previous: previous.files.flatMap((file) => file.manifests),
+    cluster,
+    options: { preventVolumeModeConversion: options.preventVolumeModeConversion },
+    schemas: loadSchemas(),
+  });
+  const report = buildReport(current.files, result);
+  io.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportText(report));
+  return report.summary.errors > 0 ? EXIT_ERRORS : EXIT_CLEAN;
+}
+
+async function clusterClasses(options: ValidateOptions, io: CommandIO): Promise<ClusterClasses | null | 'failed'> {
+  if (options.kubeconfig === undefined) return null;
+  try {
+    return await listClusterClasses(resolve(io.cwd, options.kubeconfig));
+  } catch (error) {
+    io.stderr.write(`snapshot-webhook validate: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 'failed';
+  }
+}

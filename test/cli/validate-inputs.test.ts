@@ -1,0 +1,173 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VALIDATE_USAGE } from '../../src/cli/validate-args.ts';
+import { expectLinesStartingWith, validate } from './run-validate.ts';
+
+/** What `validate` reads (files, directories, stdin, Lists) and how it fails on what it cannot read. */
+const BOTH_SOURCES = `apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata:
+  name: piped
+  namespace: ci
+spec:
+  source:
+    persistentVolumeClaimName: a
+    volumeSnapshotContentName: b
+`;
+
+describe('validate: inputs', () => {
+  it('walks a directory recursively: YAML and JSON, sorted, hidden directories and other files skipped', async () => {
+    const run = await validate(['good', '--output', 'json']);
+    const report = JSON.parse(run.stdout) as { files: { path: string; documents: number }[] };
+    expect(report.files).toEqual([
+      { path: 'good/classes.yaml', documents: 2 },
+      { path: 'good/group/volume-group-snapshot-contents.json', documents: 1 },
+      { path: 'good/group/volume-group-snapshots.yaml', documents: 2 },
+      { path: 'good/other-kinds.yaml', documents: 2 },
+      { path: 'good/volume-snapshot-contents.yaml', documents: 1 },
+      { path: 'good/volume-snapshots.yaml', documents: 2 },
+    ]);
+    expect(run.code).toBe(0);
+  });
+
+  it('reads stdin for -, named <stdin>', async () => {
+    const run = await validate(['-'], { stdin: BOTH_SOURCES });
+    expectLinesStartingWith(run.problems, [
+      '<stdin>:7 VolumeSnapshot ci/piped: spec.source: Invalid value: {"persistentVolumeClaimName":"a","volumeSnapshotContentName":"b"}: exactly one of',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('reads stdin next to files', async () => {
+    const run = await validate(['good/volume-snapshots.yaml', '-'], { stdin: BOTH_SOURCES });
+    expect(run.summary).toBe('3 objects checked (3 snapshot objects, 0 other kinds ignored): 1 error, 0 warnings');
+  });
+
+  it('unrolls List kinds (v1/List and VolumeSnapshotContentList), each item at its own line', async () => {
+    const run = await validate(['list.yaml']);
+    expectLinesStartingWith(run.problems, [
+      'list.yaml:26 (document 1) VolumeSnapshot default/both: spec.source: Invalid value:',
+      'list.yaml:37 (document 2) VolumeSnapshotContent no-ref: spec.volumeSnapshotRef.name: Required value:',
+      'list.yaml:37 (document 2) VolumeSnapshotContent no-ref: spec.volumeSnapshotRef.namespace: Required value:',
+    ]);
+    // The List objects themselves are not counted, their items are: 3 snapshot objects and a ConfigMap.
+    expect(run.summary).toBe('4 objects checked (3 snapshot objects, 1 other kind ignored): 3 errors, 0 warnings');
+  });
+
+  it('counts other kinds and ignores them, even with fields that would fail the snapshot rules', async () => {
+    const run = await validate(['good/other-kinds.yaml']);
+    expect(run.problems).toEqual([]);
+    expect(run.summary).toBe('2 objects checked (0 snapshot objects, 2 other kinds ignored): 0 errors, 0 warnings');
+    expect(run.code).toBe(0);
+  });
+
+  it('ignores documents that are not objects, skips empty ones, follows anchors and warns about unknown versions', async () => {
+    const stdin = [
+      '--- just a string',
+      '---',
+      '- a list',
+      '---',
+      '# an empty document',
+      '---',
+      'apiVersion: snapshot.storage.k8s.io/v1alpha1',
+      'kind: VolumeSnapshot',
+      'metadata: {name: old, namespace: default}',
+      'spec: {}',
+      '---',
+      'shared: &pvc {persistentVolumeClaimName: db-data}',
+      'apiVersion: snapshot.storage.k8s.io/v1',
+      'kind: VolumeSnapshot',
+      'metadata: {name: anchored, namespace: default}',
+      'spec:',
+      '  source: *pvc',
+      '  volumeSnapshotClassName: ""',
+      '',
+    ].join('\n');
+    const run = await validate(['-'], { stdin });
+    expect(run.problems).toEqual([
+      '<stdin>:7 (document 4) VolumeSnapshot default/old: warning: snapshot.storage.k8s.io/v1alpha1 is not a ' +
+        'version of VolumeSnapshot (v1, v1beta1): not checked',
+      '<stdin>:18 (document 5) VolumeSnapshot default/anchored: spec.volumeSnapshotClassName: Invalid value: "": ' +
+        'must not be empty',
+    ]);
+    expect(run.summary).toBe('4 objects checked (2 snapshot objects, 2 other kinds ignored): 1 error, 1 warning');
+  });
+
+  it('numbers documents in a multi-document file and leaves the number out for a single document', async () => {
+    const run = await validate(['bad/volume-snapshot-source.yaml', 'bad/volume-snapshot-content-source.yaml']);
+    expect(run.problems.map((line) => line.slice(0, line.indexOf(' Volume')))).toEqual([
+      'bad/volume-snapshot-source.yaml:8 (document 1)',
+      'bad/volume-snapshot-source.yaml:18 (document 2)',
+      'bad/volume-snapshot-source.yaml:25 (document 3)',
+      'bad/volume-snapshot-content-source.yaml:9',
+    ]);
+  });
+});
+
+describe('validate: unreadable input and usage (exit 2)', () => {
+  let directory = '';
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'validate-inputs-'));
+    await writeFile(join(directory, 'broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\ndata: {a: 1\n---\nb: 2\n');
+    await writeFile(join(directory, 'twice.yaml'), 'kind: A\nkind: B\n');
+    await writeFile(join(directory, 'empty.json'), '');
+    await mkdir(join(directory, 'nothing'));
+    await writeFile(join(directory, 'nothing', 'notes.txt'), 'kind: VolumeSnapshot\n');
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('reports a YAML syntax error with the file and line:column, and checks nothing', async () => {
+    const run = await validate(['broken.yaml', 'twice.yaml'], { cwd: directory });
+    expect(run.stderr).toBe(
+      'snapshot-webhook validate: broken.yaml:4:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n' +
+        'snapshot-webhook validate: twice.yaml:2:1: YAML syntax error: Map keys must be unique\n',
+    );
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(2);
+  });
+
+  it('reports a missing file, and a missing --against file', async () => {
+    const run = await validate(['good', 'nope.yaml', '--against', 'old/nope.yaml']);
+    expect(run.stderr).toBe(
+      'snapshot-webhook validate: cannot read nope.yaml: no such file or directory\n' +
+        'snapshot-webhook validate: cannot read old/nope.yaml: no such file or directory\n',
+    );
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(2);
+  });
+
+  it('takes an empty file as no objects, and notes a directory without manifests (exit 0)', async () => {
+    const run = await validate(['empty.json', 'nothing'], { cwd: directory });
+    expect(run.stderr).toBe('snapshot-webhook validate: note: no .yaml, .yml, .json files under nothing\n');
+    expect(run.stdout).toBe('0 objects checked (0 snapshot objects, 0 other kinds ignored): 0 errors, 0 warnings\n');
+    expect(run.code).toBe(0);
+  });
+
+  it.each([
+    [[], 'no manifests given: name files or directories, or - to read stdin'],
+    [['good', '--frobnicate'], 'unknown option --frobnicate'],
+    [['good', '--output', 'yaml'], '--output must be text or json, not "yaml"'],
+    [['good', '--kubeconfig'], '--kubeconfig needs a value'],
+    [['good', '--against='], '--against needs a path'],
+    [['-', '--against', '-'], 'stdin (-) can be read only once'],
+    [['good', '--prevent-volume-mode-conversion=maybe'], '--prevent-volume-mode-conversion takes true or false, not "maybe"'],
+  ])('usage error for %j', async (args, message) => {
+    const run = await validate(args);
+    expect(run.stderr).toBe(`snapshot-webhook validate: ${message}\nRun "snapshot-webhook validate --help" for usage.\n`);
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(2);
+  });
+
+  it('prints the usage for --help and -h (exit 0)', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await validate([flag]);
+      expect(run.stdout).toBe(VALIDATE_USAGE);
+      expect(run.code).toBe(0);
+    }
+    expect(VALIDATE_USAGE).toMatch(/^Usage: snapshot-webhook validate \[options\] <path>\.\.\. \| -\n/);
+  });
+});
