@@ -1,0 +1,139 @@
+{{/* Names ------------------------------------------------------------------------------- */}}
+
+{{- define "snapshot-webhook.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "snapshot-webhook.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "snapshot-webhook.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "snapshot-webhook.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "snapshot-webhook.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Service the API server calls; its DNS names go into the serving certificate. */}}
+{{- define "snapshot-webhook.serviceName" -}}
+{{- include "snapshot-webhook.fullname" . }}
+{{- end }}
+
+{{/* The ValidatingWebhookConfiguration (cluster-scoped). */}}
+{{- define "snapshot-webhook.webhookConfigurationName" -}}
+{{- include "snapshot-webhook.fullname" . }}
+{{- end }}
+
+{{/* The name of the one webhook inside the configuration (must be a qualified name). */}}
+{{- define "snapshot-webhook.webhookName" -}}
+validate.snapshot-webhook.io
+{{- end }}
+
+{{/* The Secret holding the serving certificate, whichever mode made it. */}}
+{{- define "snapshot-webhook.tlsSecretName" -}}
+{{- $c := .Values.certificates }}
+{{- if eq $c.mode "existingSecret" }}
+{{- $c.existingSecret.name }}
+{{- else if eq $c.mode "certManager" }}
+{{- default (printf "%s-tls" (include "snapshot-webhook.fullname" .)) $c.certManager.secretName }}
+{{- else }}
+{{- default (printf "%s-tls" (include "snapshot-webhook.fullname" .)) $c.selfManaged.secretName }}
+{{- end }}
+{{- end }}
+
+{{/* Where the certificate Secret is mounted in certManager and existingSecret modes. */}}
+{{- define "snapshot-webhook.tlsMountPath" -}}
+/etc/snapshot-webhook/tls
+{{- end }}
+
+{{/* Labels --------------------------------------------------------------------------------- */}}
+
+{{- define "snapshot-webhook.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "snapshot-webhook.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "snapshot-webhook.labels" -}}
+helm.sh/chart: {{ include "snapshot-webhook.chart" . }}
+{{ include "snapshot-webhook.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: admission-webhook
+{{- end }}
+
+{{/* Image ---------------------------------------------------------------------------------- */}}
+
+{{- define "snapshot-webhook.image" -}}
+{{- $i := .Values.image }}
+{{- if $i.digest }}
+{{- printf "%s@%s" $i.repository $i.digest }}
+{{- else }}
+{{- printf "%s:%s" $i.repository (default .Chart.AppVersion $i.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Security contexts: the restricted Pod Security Standard (shared with the test pod). ---- */}}
+
+{{- define "snapshot-webhook.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "snapshot-webhook.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+caBundle carried over from the live ValidatingWebhookConfiguration, for the modes in which
+something else than the chart writes it (the process itself, or cert-manager's CA injector).
+`lookup` returns nothing under `helm template` and client-side dry runs: then no caBundle is
+rendered, which is also what a first install renders.
+*/}}
+{{- define "snapshot-webhook.liveCaBundle" -}}
+{{- $live := lookup "admissionregistration.k8s.io/v1" "ValidatingWebhookConfiguration" "" (include "snapshot-webhook.webhookConfigurationName" .) }}
+{{- $wanted := include "snapshot-webhook.webhookName" . }}
+{{- range (dig "webhooks" list ($live | default dict)) }}
+{{- if eq (dig "name" "" .) $wanted }}
+{{- dig "clientConfig" "caBundle" "" . }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Checks the schema cannot express. */}}
+{{- define "snapshot-webhook.validate" -}}
+{{- if le (int .Values.terminationGracePeriodSeconds) (int .Values.drainSeconds) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than drainSeconds (%d): the process drains for drainSeconds after SIGTERM and is killed at the end of the grace period" (int .Values.terminationGracePeriodSeconds) (int .Values.drainSeconds)) }}
+{{- end }}
+{{- if eq (int .Values.containerPorts.webhook) (int .Values.containerPorts.metrics) }}
+{{- fail (printf "containerPorts.webhook and containerPorts.metrics must differ (both %d)" (int .Values.containerPorts.webhook)) }}
+{{- end }}
+{{- if eq .Values.certificates.mode "existingSecret" }}
+{{- if not (contains "-----BEGIN CERTIFICATE-----" (b64dec .Values.certificates.existingSecret.caBundle)) }}
+{{- fail "certificates.existingSecret.caBundle must be the base64 encoding of a PEM certificate (-----BEGIN CERTIFICATE-----...)" }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  CERT_MANAGER_VALUES,
+  CHART_DIR,
+  EXISTING_SECRET_VALUES,
+  FULLNAME,
+  NAMESPACE,
+  type Rendered,
+  flag,
+  helmTemplate,
+  render,
+  resolvePort,
+  selects,
+  type Values,
+} from './chart.ts';
+import type { PodDisruptionBudget, ServiceAccount } from './k8s-types.ts';
+
+const MATRIX: Record<string, Values> = {
+  defaults: {},
+  certManager: CERT_MANAGER_VALUES,
+  existingSecret: EXISTING_SECRET_VALUES,
+  replicas1: { replicaCount: 1 },
+  replicas3: { replicaCount: 3 },
+  pdbOff: { replicaCount: 3, podDisruptionBudget: { enabled: false } },
+  ports: { service: { port: 9443 }, containerPorts: { webhook: 10443, metrics: 10080 } },
+  tuned: {
+    logLevel: 'debug',
+    drainSeconds: 12,
+    terminationGracePeriodSeconds: 40,
+    preventVolumeModeConversion: false,
+    image: { tag: '1.2.3', pullPolicy: 'Always' },
+    extraArgs: ['--kubeconfig=/etc/kube/config'],
+    extraEnv: [{ name: 'SNAPSHOT_WEBHOOK_LOG_LEVEL', value: 'warn' }],
+    priorityClassName: 'system-cluster-critical',
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
+    podAnnotations: { 'example.com/team': 'storage' },
+    podLabels: { 'example.com/tier': 'control' },
+    podAntiAffinity: 'hard',
+    topologySpreadConstraints: [],
+  },
+  digest: { image: { digest: `sha256:${'a'.repeat(64)}`, tag: 'ignored' } },
+  affinity: {
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+  },
+  serviceAccount: { serviceAccount: { create: false, name: 'shared-sa' } },
+};
+
+describe('Deployment, Service, PodDisruptionBudget', () => {
+  const renders = new Map<string, Rendered>();
+  const get = (name: string): Rendered => {
+    const rendered = renders.get(name);
+    if (!rendered) throw new Error(`no render ${name}`);
+    return rendered;
+  };
+
+  beforeAll(async () => {
+    const names = Object.keys(MATRIX);
+    const results = await Promise.all(names.map((name) => render(MATRIX[name])));
+    names.forEach((name, index) => renders.set(name, results[index] as Rendered));
+  });
+
+  it('runs 2 replicas by default and the configured number otherwise', () => {
+    expect(get('defaults').deployment.spec.replicas).toBe(2);
+    expect(get('replicas1').deployment.spec.replicas).toBe(1);
+    expect(get('replicas3').deployment.spec.replicas).toBe(3);
+  });
+
+  const PORT_CASES = [
+    ['defaults', { webhookPort: 8443, metricsPort: 8080, servicePort: 443 }],
+    ['ports', { webhookPort: 10443, metricsPort: 10080, servicePort: 9443 }],
+  ] as const;
+
+  it.each(PORT_CASES)('%s: Service port -> container port -> --port, and the clientConfig names that Service port', (name, expected) => {
+    const { container, service, webhook, deployment } = get(name);
+    const https = service.spec.ports.find((port) => port.name === 'https');
+    expect(https?.port).toBe(expected.servicePort);
+    expect(resolvePort(container, https?.targetPort)).toBe(expected.webhookPort);
+    expect(flag(container.args, 'port')).toBe(String(expected.webhookPort));
+    expect(webhook.clientConfig).toEqual({
+      service: { name: service.metadata.name, namespace: NAMESPACE, path: '/validate', port: expected.servicePort },
+    });
+    expect(selects({ matchLabels: service.spec.selector }, deployment.spec.template.metadata.labels)).toBe(true);
+  });
+
+  it.each(PORT_CASES)('%s: probes use plain HTTP on the metrics port given as --metrics-port', (name, expected) => {
+    const { container } = get(name);
+    expect(flag(container.args, 'metrics-port')).toBe(String(expected.metricsPort));
+    const probes = { liveness: container.livenessProbe?.httpGet, readiness: container.readinessProbe?.httpGet };
+    expect(probes.liveness?.path).toBe('/livez');
+    expect(probes.readiness?.path).toBe('/readyz');
+    for (const probe of Object.values(probes)) {
+      expect(resolvePort(container, probe?.port)).toBe(expected.metricsPort);
+      expect(probe?.scheme).toBeUndefined();
+    }
+  });
+
+  it('passes the self-managed certificate flags naming objects the chart renders, and mounts no certificate', () => {
+    const rendered = get('defaults');
+    const { args, volumeMounts } = rendered.container;
+    expect(flag(args, 'tls-secret')).toBe(`${NAMESPACE}/${FULLNAME}-tls`);
+    expect(flag(args, 'webhook-configuration')).toBe(rendered.one('ValidatingWebhookConfiguration').metadata.name);
+    expect(flag(args, 'service')).toBe(`${NAMESPACE}/${rendered.service.metadata.name}`);
+    expect(flag(args, 'tls-cert-file')).toBeUndefined();
+    expect(flag(args, 'tls-private-key-file')).toBeUndefined();
+    expect(volumeMounts?.map((mount) => mount.name)).toEqual(['tmp']);
+    expect(rendered.deployment.spec.template.spec.volumes?.some((volume) => volume.secret)).toBe(false);
+  });
+
+  it.each([
+    ['certManager', `${FULLNAME}-tls`],
+    ['existingSecret', 'my-webhook-tls'],
+  ])('in %s mode mounts Secret %s (certificate and key only) and passes the certificate files', (mode, secretName) => {
+    const rendered = get(mode);
+    const { args, volumeMounts } = rendered.container;
+    const tls = rendered.deployment.spec.template.spec.volumes?.find((volume) => volume.name === 'tls');
+    expect(tls?.secret).toEqual({
+      secretName,
+      items: [
+        { key: 'tls.crt', path: 'tls.crt' },
+        { key: 'tls.key', path: 'tls.key' },
+      ],
+    });
+    const mount = volumeMounts?.find((candidate) => candidate.name === 'tls');
+    expect(mount?.readOnly).toBe(true);
+    const directory = mount?.mountPath ?? 'not mounted';
+    expect([flag(args, 'tls-cert-file'), flag(args, 'tls-private-key-file')]).toEqual([`${directory}/tls.crt`, `${directory}/tls.key`]);
+    const selfManagedFlags = ['tls-secret', 'webhook-configuration', 'service'].map((name) => flag(args, name));
+    expect(selfManagedFlags).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('passes the process settings as flags', () => {
+    expect(get('defaults').container.args).toEqual(
+      expect.arrayContaining(['--log-level=info', '--drain-seconds=5', '--prevent-volume-mode-conversion=true']),
+    );
+    const tuned = get('tuned').container;
+    expect(tuned.args).toEqual(
+      expect.arrayContaining([
+        '--log-level=debug',
+        '--drain-seconds=12',
+        '--prevent-volume-mode-conversion=false',
+        '--kubeconfig=/etc/kube/config',
+      ]),
+    );
+    expect(tuned.env).toEqual([{ name: 'SNAPSHOT_WEBHOOK_LOG_LEVEL', value: 'warn' }]);
+  });
+
+  it('gives the process more time than its drain after SIGTERM, and refuses values that would not', async () => {
+    const spec = get('defaults').deployment.spec.template.spec;
+    expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(Number(flag(get('defaults').container.args, 'drain-seconds')));
+    expect(get('tuned').deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(40);
+    const refused = await helmTemplate({ drainSeconds: 30, terminationGracePeriodSeconds: 30 });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('terminationGracePeriodSeconds (30) must be greater than drainSeconds (30)');
+  });
+
+  it('uses the appVersion as image tag by default; tag and digest override it', () => {
+    const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    expect(get('defaults').container.image).toBe(`ghcr.io/snapshot-webhook/snapshot-webhook:${chart.appVersion}`);
+    expect(get('tuned').container.image).toBe('ghcr.io/snapshot-webhook/snapshot-webhook:1.2.3');
+    expect(get('digest').container.image).toBe(`ghcr.io/snapshot-webhook/snapshot-webhook@sha256:${'a'.repeat(64)}`);
+  });
+
+  it('sets resource requests and limits', () => {
+    const { resources } = get('defaults').container;
+    expect(Object.keys(resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+    expect(resources?.limits?.memory).toBeDefined();
+  });
+
+  it('has a PodDisruptionBudget exactly when there is more than one replica (unless disabled)', () => {
+    for (const [name, expected] of [
+      ['defaults', 1],
+      ['replicas3', 1],
+      ['replicas1', 0],
+      ['pdbOff', 0],
+    ] as const) {
+      expect(get(name).all('PodDisruptionBudget'), name).toHaveLength(expected);
+    }
+    const budget = get('replicas3').one<PodDisruptionBudget>('PodDisruptionBudget');
+    expect(budget.spec.maxUnavailable).toBe(1);
+    expect(selects(budget.spec.selector, get('replicas3').deployment.spec.template.metadata.labels)).toBe(true);
+  });
+
+  it('spreads pods over nodes by default (preferred anti-affinity and topology spread)', () => {
+    const rendered = get('defaults');
+    const { spec, metadata } = rendered.deployment.spec.template;
+    const preferred = spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    expect(preferred).toHaveLength(1);
+    expect(preferred[0]?.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(selects(preferred[0]?.podAffinityTerm.labelSelector, metadata.labels)).toBe(true);
+    expect(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    const [spread, ...more] = spec.topologySpreadConstraints ?? [];
+    expect(more).toEqual([]);
+    expect(spread).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 1 });
+    expect(selects(spread?.labelSelector, metadata.labels)).toBe(true);
+  });
+
+  it('takes scheduling overrides: hard anti-affinity, no spread, a full affinity, node selector, tolerations, priority', () => {
+    const tuned = get('tuned').deployment.spec.template.spec;
+    expect(tuned.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey).toBe(
+      'kubernetes.io/hostname',
+    );
+    expect(tuned.topologySpreadConstraints).toBeUndefined();
+    expect(tuned.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(tuned.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }]);
+    expect(tuned.priorityClassName).toBe('system-cluster-critical');
+    expect(get('defaults').deployment.spec.template.spec.priorityClassName).toBeUndefined();
+    expect(get('affinity').deployment.spec.template.spec.affinity).toEqual(MATRIX.affinity?.affinity);
+  });
+
+  it('adds pod annotations and labels without breaking the selector', () => {
+    const { metadata } = get('tuned').deployment.spec.template;
+    expect(metadata.annotations).toEqual({ 'example.com/team': 'storage' });
+    expect(metadata.labels?.['example.com/tier']).toBe('control');
+    expect(selects(get('tuned').deployment.spec.selector, metadata.labels)).toBe(true);
+  });
+
+  it('runs as its own ServiceAccount, or as a named existing one', () => {
+    const rendered = get('defaults');
+    const account = rendered.one<ServiceAccount>('ServiceAccount');
+    expect(rendered.deployment.spec.template.spec.serviceAccountName).toBe(account.metadata.name);
+    expect(account.metadata.namespace).toBe(NAMESPACE);
+    expect(get('serviceAccount').all('ServiceAccount')).toEqual([]);
+    expect(get('serviceAccount').deployment.spec.template.spec.serviceAccountName).toBe('shared-sa');
+  });
+
+  it('refuses serviceAccount.create false without a name to use', async () => {
+    const refused = await helmTemplate({ serviceAccount: { create: false } });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('serviceAccount.name is required when serviceAccount.create is false');
+  });
+});

@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  CERT_MANAGER_VALUES,
+  EXISTING_SECRET_VALUES,
+  FULLNAME,
+  NAMESPACE,
+  type Rendered,
+  flag,
+  render,
+  type Values,
+} from './chart.ts';
+import type { PolicyRule, Role, RoleBinding } from './k8s-types.ts';
+
+/** One line per (group, resource, name, verb) a render grants: easy to compare exactly. */
+function grants(rules: readonly PolicyRule[]): string[] {
+  return rules
+    .flatMap((rule) => {
+      expect(rule.nonResourceURLs).toBeUndefined();
+      return product([rule.apiGroups ?? [], rule.resources ?? [], rule.resourceNames ?? ['*any*'], rule.verbs]);
+    })
+    .map(([group, resource, name, verb]) => `${group || 'core'} ${resource} ${name} ${verb}`)
+    .sort();
+}
+
+/** Every combination of one element from each list. */
+function product(lists: readonly (readonly string[])[]): string[][] {
+  return lists.reduce<string[][]>((combinations, list) => combinations.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]);
+}
+
+const CLASS_READS = [
+  'groupsnapshot.storage.k8s.io volumegroupsnapshotclasses *any* list',
+  'groupsnapshot.storage.k8s.io volumegroupsnapshotclasses *any* watch',
+  'snapshot.storage.k8s.io volumesnapshotclasses *any* list',
+  'snapshot.storage.k8s.io volumesnapshotclasses *any* watch',
+];
+
+describe('RBAC', () => {
+  const renders = new Map<string, Rendered>();
+  const get = (name: string): Rendered => {
+    const rendered = renders.get(name);
+    if (!rendered) throw new Error(`no render ${name}`);
+    return rendered;
+  };
+  const matrix: Record<string, Values> = {
+    selfManaged: {},
+    secretName: { certificates: { selfManaged: { secretName: 'webhook-certs' } } },
+    certManager: CERT_MANAGER_VALUES,
+    existingSecret: EXISTING_SECRET_VALUES,
+  };
+
+  beforeAll(async () => {
+    const names = Object.keys(matrix);
+    const results = await Promise.all(names.map((name) => render(matrix[name])));
+    names.forEach((name, index) => renders.set(name, results[index] as Rendered));
+  });
+
+  it('selfManaged: classes read cluster-wide, its own configuration and its own Secret by name, plus create on Secrets', () => {
+    const rendered = get('selfManaged');
+    const configuration = flag(rendered.container.args, 'webhook-configuration');
+    const secret = flag(rendered.container.args, 'tls-secret')?.split('/')[1];
+    expect(configuration).toBe(FULLNAME);
+    expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual(
+      [
+        ...CLASS_READS,
+        `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} get`,
+        `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} patch`,
+        `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} update`,
+      ].sort(),
+    );
+    const role = rendered.one<Role>('Role');
+    expect(role.metadata.namespace).toBe(NAMESPACE);
+    expect(grants(role.rules)).toEqual(
+      ['core secrets *any* create', `core secrets ${secret} get`, `core secrets ${secret} update`].sort(),
+    );
+  });
+
+  it('selfManaged: follows a custom Secret name', () => {
+    const rendered = get('secretName');
+    expect(flag(rendered.container.args, 'tls-secret')).toBe(`${NAMESPACE}/webhook-certs`);
+    expect(grants(rendered.one<Role>('Role').rules)).toContain('core secrets webhook-certs get');
+  });
+
+  it.each(['certManager', 'existingSecret'])('%s: only reads the classes; no Secret or configuration rights', (mode) => {
+    const rendered = get(mode);
+    expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual(CLASS_READS);
+    expect(rendered.all('Role')).toEqual([]);
+    expect(rendered.all('RoleBinding')).toEqual([]);
+  });
+
+  it('binds each role to the Deployment’s ServiceAccount and nothing else', () => {
+    for (const mode of Object.keys(matrix)) {
+      const rendered = get(mode);
+      const account = rendered.deployment.spec.template.spec.serviceAccountName;
+      const bindings = [...rendered.all<RoleBinding>('ClusterRoleBinding'), ...rendered.all<RoleBinding>('RoleBinding')];
+      expect(bindings.length).toBe(mode === 'selfManaged' || mode === 'secretName' ? 2 : 1);
+      for (const binding of bindings) {
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account, namespace: NAMESPACE }]);
+        const roleKind = binding.kind === 'ClusterRoleBinding' ? 'ClusterRole' : 'Role';
+        expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: rendered.one(roleKind).metadata.name });
+      }
+    }
+  });
+
+  it('grants no wildcard anywhere', () => {
+    for (const mode of Object.keys(matrix)) {
+      const rules = [...get(mode).all<Role>('ClusterRole'), ...get(mode).all<Role>('Role')].flatMap((role) => role.rules);
+      const words = rules.flatMap((rule) => [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs]);
+      expect(words.filter((word) => word.includes('*'))).toEqual([]);
+    }
+  });
+});

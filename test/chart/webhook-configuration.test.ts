@@ -1,0 +1,191 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  CERT_MANAGER_VALUES,
+  EXISTING_SECRET_VALUES,
+  FULLNAME,
+  NAMESPACE,
+  RELEASE,
+  Rendered,
+  SAMPLE_CA_BUNDLE,
+  helmTemplate,
+  render,
+  selects,
+} from './chart.ts';
+import { ownedBy, startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
+import type { ValidatingWebhookConfiguration } from './k8s-types.ts';
+import { handledResources } from '../../src/rules/table.ts';
+
+/** What the rule table decides: the chart must send exactly that to the webhook. */
+const HANDLED = handledResources().map(({ group, version, resource }) => `${group}/${version}/${resource}`);
+
+/** Every group/version/resource the webhook's rules match. */
+function matchedTriples(rendered: Rendered): Set<string> {
+  return new Set(
+    rendered.webhook.rules.flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.apiVersions.flatMap((version) => rule.resources.map((resource) => `${group}/${version}/${resource}`)),
+      ),
+    ),
+  );
+}
+
+const modes = {
+  selfManaged: {},
+  certManager: CERT_MANAGER_VALUES,
+  existingSecret: EXISTING_SECRET_VALUES,
+};
+
+describe('ValidatingWebhookConfiguration', () => {
+  const renders = new Map<string, Rendered>();
+  const get = (name: string): Rendered => {
+    const rendered = renders.get(name);
+    if (!rendered) throw new Error(`no render ${name}`);
+    return rendered;
+  };
+
+  beforeAll(async () => {
+    const matrix: [string, Parameters<typeof render>[0]][] = [
+      ...Object.entries(modes),
+      ['custom', { webhook: { failurePolicy: 'Ignore', timeoutSeconds: 10, skipLabelKey: 'example.com/no-validation' } }],
+      ['namespaceSelector', { webhook: { namespaceSelector: { matchLabels: { team: 'storage' } } } }],
+      ['annotations', { ...CERT_MANAGER_VALUES, webhook: { annotations: { 'example.com/owner': 'storage' } } }],
+    ];
+    const results = await Promise.all(matrix.map(([, values]) => render(values)));
+    matrix.forEach(([name], index) => renders.set(name, results[index] as Rendered));
+  });
+
+  it('matches CREATE and UPDATE of exactly the six resources at exactly their versions', () => {
+    const expected = HANDLED;
+    for (const mode of Object.keys(modes)) {
+      const rendered = get(mode);
+      expect([...matchedTriples(rendered)].sort()).toEqual(expected.sort());
+      for (const rule of rendered.webhook.rules) {
+        expect([...rule.operations].sort()).toEqual(['CREATE', 'UPDATE']);
+        expect(rule.resources.some((resource) => resource.includes('/') || resource === '*')).toBe(false);
+      }
+    }
+  });
+
+  const crdRoot = fileURLToPath(new URL('../../../shared/crds/', import.meta.url));
+  it.skipIf(!existsSync(crdRoot))('covers every version the reference CRDs serve (../shared/crds)', () => {
+    const triples = matchedTriples(get('selfManaged'));
+    const served: string[] = [];
+    for (const release of readdirSync(crdRoot)) {
+      for (const file of readdirSync(join(crdRoot, release)).filter((name) => name.endsWith('.yaml'))) {
+        const crd = parse(readFileSync(join(crdRoot, release, file), 'utf8')) as {
+          spec: { group: string; names: { plural: string }; versions: { name: string; served: boolean }[] };
+        };
+        for (const version of crd.spec.versions.filter((candidate) => candidate.served))
+          served.push(`${crd.spec.group}/${version.name}/${crd.spec.names.plural}`);
+      }
+    }
+    expect(served.length).toBeGreaterThanOrEqual(6);
+    expect(served.filter((triple) => !triples.has(triple))).toEqual([]);
+  });
+
+  it('declares no side effects, both review versions and equivalent matching', () => {
+    const webhook = get('selfManaged').webhook;
+    expect(webhook.name).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+){2,}$/);
+    expect(webhook.sideEffects).toBe('None');
+    expect(webhook.admissionReviewVersions).toEqual(['v1', 'v1beta1']);
+    expect(webhook.matchPolicy).toBe('Equivalent');
+  });
+
+  it('fails closed after 3 s by default, and takes failurePolicy and timeoutSeconds from values', () => {
+    expect(get('selfManaged').webhook).toMatchObject({ failurePolicy: 'Fail', timeoutSeconds: 3 });
+    expect(get('custom').webhook).toMatchObject({ failurePolicy: 'Ignore', timeoutSeconds: 10 });
+  });
+
+  it('skips objects carrying the opt-out label set to "true", with a configurable key', () => {
+    const byDefault = get('selfManaged').webhook.objectSelector;
+    expect(selects(byDefault, { 'snapshot-webhook.io/skip': 'true' })).toBe(false);
+    expect(selects(byDefault, { 'snapshot-webhook.io/skip': 'false' })).toBe(true);
+    expect(selects(byDefault, {})).toBe(true);
+    const custom = get('custom').webhook.objectSelector;
+    expect(selects(custom, { 'example.com/no-validation': 'true' })).toBe(false);
+    expect(selects(custom, { 'snapshot-webhook.io/skip': 'true' })).toBe(true);
+  });
+
+  it('restricts namespaces only when asked', () => {
+    expect(get('selfManaged').webhook.namespaceSelector).toBeUndefined();
+    expect(get('namespaceSelector').webhook.namespaceSelector).toEqual({ matchLabels: { team: 'storage' } });
+  });
+
+  it('is a plain release resource: no hook keeps it around or recreates it', () => {
+    for (const mode of Object.keys(modes)) {
+      const configuration = get(mode).one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration');
+      expect(configuration.metadata.name).toBe(FULLNAME);
+      const annotations = Object.keys(configuration.metadata.annotations ?? {});
+      expect(annotations.filter((key) => key.startsWith('helm.sh/'))).toEqual([]);
+    }
+  });
+
+  it('renders no caBundle in selfManaged and certManager modes (it is injected)', () => {
+    expect(get('selfManaged').webhook.clientConfig.caBundle).toBeUndefined();
+    expect(get('certManager').webhook.clientConfig.caBundle).toBeUndefined();
+  });
+
+  it('asks cert-manager to inject the CA of the rendered Certificate, and only in certManager mode', () => {
+    const annotationOf = (name: string): string | undefined =>
+      get(name).one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration').metadata.annotations?.[
+        'cert-manager.io/inject-ca-from'
+      ];
+    const [namespace, certificate] = (annotationOf('certManager') ?? '').split('/');
+    expect(namespace).toBe(NAMESPACE);
+    expect(get('certManager').one('Certificate', certificate).metadata.namespace).toBe(NAMESPACE);
+    expect(annotationOf('selfManaged')).toBeUndefined();
+    expect(annotationOf('existingSecret')).toBeUndefined();
+    const annotated = get('annotations').one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration');
+    expect(annotated.metadata.annotations).toMatchObject({
+      'example.com/owner': 'storage',
+      'cert-manager.io/inject-ca-from': `${NAMESPACE}/${certificate}`,
+    });
+  });
+
+  it('puts the given caBundle in existingSecret mode', () => {
+    expect(get('existingSecret').webhook.clientConfig.caBundle).toBe(SAMPLE_CA_BUNDLE);
+  });
+});
+
+describe('caBundle across helm upgrade (lookup of the live configuration)', () => {
+  let server: FakeApiServer;
+  const live = (caBundle: string): ValidatingWebhookConfiguration => ({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: FULLNAME, ...ownedBy(RELEASE, NAMESPACE) },
+    webhooks: [
+      { name: 'another.example.io', clientConfig: { caBundle: 'T1RIRVI=' } },
+      { name: 'validate.snapshot-webhook.io', clientConfig: { caBundle } },
+    ] as ValidatingWebhookConfiguration['webhooks'],
+  });
+
+  beforeAll(async () => {
+    server = await startFakeApiServer({
+      [`/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${FULLNAME}`]: live('SU5KRUNURUQ='),
+    });
+  });
+  afterAll(() => server.close());
+
+  const renderAgainstCluster = async (values: Parameters<typeof render>[0]): Promise<Rendered> => {
+    const args = ['--dry-run=server', '--disable-openapi-validation', '--show-only', 'templates/validatingwebhookconfiguration.yaml'];
+    const result = await helmTemplate(values, args, { kubeconfig: server.kubeconfig });
+    if (result.code !== 0) throw new Error(result.stderr);
+    return new Rendered(result.stdout);
+  };
+
+  it('carries the injected caBundle of its own webhook over in selfManaged and certManager modes', async () => {
+    const [selfManaged, certManager] = await Promise.all([renderAgainstCluster({}), renderAgainstCluster(CERT_MANAGER_VALUES)]);
+    expect(server.requests).toContain(`/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${FULLNAME}`);
+    expect(selfManaged.webhook.clientConfig.caBundle).toBe('SU5KRUNURUQ=');
+    expect(certManager.webhook.clientConfig.caBundle).toBe('SU5KRUNURUQ=');
+  });
+
+  it('uses the configured caBundle, not the live one, in existingSecret mode', async () => {
+    const rendered = await renderAgainstCluster(EXISTING_SECRET_VALUES);
+    expect(rendered.webhook.clientConfig.caBundle).toBe(SAMPLE_CA_BUNDLE);
+  });
+});
