@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The process: pick the command, run it, turn its outcome into an exit code. */
 import { readFileSync } from 'node:fs';
+import { runAudit } from './cli/audit.ts';
 import { runValidate } from './cli/validate.ts';
 import { helpText, loadConfig } from './config/config.ts';
 import { WebhookError } from './errors.ts';
@@ -13,6 +14,7 @@ const USAGE = `${NAME}: validating admission webhook for CSI volume snapshots
 Commands:
   ${NAME} [serve] [flags]   serve AdmissionReviews over HTTPS (the default)
   ${NAME} validate PATH…    check manifests before they reach a cluster (--help for more)
+  ${NAME} audit             report what is already wrong in a live cluster (--help for more)
   ${NAME} --version         print the version
 
 `;
@@ -51,9 +53,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  if (command === 'validate') {
-    return runValidate(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
-  }
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  if (command === 'validate') return runValidate(rest, io);
+  if (command === 'audit') return runAudit(rest, io);
   return runServe(command === 'serve' ? rest : argv);
 }
 

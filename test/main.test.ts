@@ -106,3 +106,24 @@ describe('SIGTERM under traffic', () => {
     expect(webhook.logs.map((line) => line.msg)).toContain('shut down');
   });
 });
+
+describe('validate through the real executable', () => {
+  it('exits 0 on good manifests, 1 on bad ones, 2 on a missing file', async () => {
+    const good = await runToExit(['validate', 'test/fixtures/manifests/good']);
+    expect(good.code).toBe(0);
+    const bad = await runToExit(['validate', 'test/fixtures/manifests/bad']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/VolumeSnapshot default\/both: spec\.source: Invalid value: /);
+    const missing = await runToExit(['validate', 'no/such/file.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no/such/file.yaml');
+  });
+});
+
+describe('audit through the real executable', () => {
+  it('exits 2 with a message when there is no cluster to audit', async () => {
+    const { code, stderr } = await runToExit(['audit']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/kubeconfig|cluster/i);
+  });
+});

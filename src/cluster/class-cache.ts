@@ -17,6 +17,8 @@ export interface CacheStatus {
   readonly size: number;
   readonly lastSyncTime: Date | null;
   readonly watchConnected: boolean;
+  /** Drivers with more than one default class: the state the default-class rule exists to prevent (0 while off). */
+  readonly duplicateDefaults: number;
   /** The served version being cached, once discovery found one. */
   readonly version?: string;
 }
@@ -34,7 +36,13 @@ export interface ClassCacheOptions {
   readonly watchTimeoutSeconds: number;
 }
 
-export const DISABLED_STATUS: CacheStatus = { state: 'disabled', size: 0, lastSyncTime: null, watchConnected: false };
+export const DISABLED_STATUS: CacheStatus = {
+  state: 'disabled',
+  size: 0,
+  lastSyncTime: null,
+  watchConnected: false,
+  duplicateDefaults: 0,
+};
 
 type Phase = 'discovering' | 'absent' | 'reflecting';
 
@@ -78,11 +86,17 @@ export class ClassCache {
     const reflector = this.#reflector?.status();
     const status: CacheStatus = {
       state: this.#state(reflector),
-      size: this.#index?.size() ?? 0,
+      ...this.#indexCounts(),
       lastSyncTime: reflector?.lastSyncTime ?? null,
       watchConnected: reflector?.watchConnected ?? false,
     };
     return this.#version === undefined ? status : { ...status, version: this.#version };
+  }
+
+  #indexCounts(): Pick<CacheStatus, 'size' | 'duplicateDefaults'> {
+    const index = this.#index;
+    if (index === undefined) return { size: 0, duplicateDefaults: 0 };
+    return { size: index.size(), duplicateDefaults: index.driversWithMultipleDefaults().length };
   }
 
   #state(reflector: ReflectorStatus | undefined): CacheState {

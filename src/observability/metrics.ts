@@ -115,5 +115,17 @@ export function createMetrics(): WebhookMetrics {
       for (const [resource, status] of statusEntries()) this.set({ resource }, status.state === 'synced' ? 1 : 0);
     },
   });
+  new Gauge({
+    name: `${PREFIX}drivers_with_multiple_defaults`,
+    help:
+      'CSI drivers with more than one default class, per class kind: snapshots of their volumes that name no class ' +
+      'fail (the snapshot controller picks none). Alert when above 0; `snapshot-webhook audit` names the classes',
+    labelNames: ['resource'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [resource, status] of statusEntries()) this.set({ resource }, status.duplicateDefaults);
+    },
+  });
   return metrics;
 }

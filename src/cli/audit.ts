@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../cluster/kube-config.ts';
+import { loadSchemas } from '../schemas.ts';
+import { AUDIT_USAGE, parseAuditArgs } from './audit-args.ts';
+import type { AuditOptions } from './audit-args.ts';
+import { buildAuditReport, foundProblems } from './audit-report.ts';
+import { scanCluster } from './audit-scan.ts';
+import type { ClusterScan } from './audit-scan.ts';
+import { reportTable } from './audit-table.ts';
+import { describeError, REQUEST_TIMEOUT_MS } from './cluster-objects.ts';
+import type { Command, CommandIO } from './io.ts';
+
+/**
+ * `snapshot-webhook audit`: what is already in a cluster that the webhook would refuse today —
+ * objects stored before it (or the CRDs' CEL rules) existed, and drivers with two default
+ * classes. Read only. Exit 0 when nothing is found (warnings allowed), 1 when something is,
+ * 2 when the command line is wrong or the cluster cannot be read — then nothing is reported.
+ */
+export const EXIT_CLEAN = 0;
+export const EXIT_FOUND = 1;
+export const EXIT_UNUSABLE = 2;
+
+const PREFIX = 'snapshot-webhook audit';
+
+export const runAudit: Command = async (args, io) => {
+  const parsed = parseAuditArgs(args);
+  if (parsed.kind === 'help') {
+    io.stdout.write(AUDIT_USAGE);
+    return EXIT_CLEAN;
+  }
+  if (parsed.kind === 'usage-error') {
+    io.stderr.write(`${PREFIX}: ${parsed.message}\nRun "snapshot-webhook audit --help" for usage.\n`);
+    return EXIT_UNUSABLE;
+  }
+  return audit(parsed.options, io);
+};
+
+async function audit(options: AuditOptions, io: CommandIO): Promise<number> {
+  const kubeConfig = connect(options, io);
+  if (typeof kubeConfig === 'string') {
+    io.stderr.write(`${PREFIX}: ${kubeConfig}\n`);
+    return EXIT_UNUSABLE;
+  }
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  let scan: ClusterScan;
+  try {
+    scan = await scanCluster(kubeConfig, { list: { pageSize: options.pageSize, timeoutMs: REQUEST_TIMEOUT_MS }, schemas: loadSchemas() });
+  } catch (error) {
+    io.stderr.write(`${PREFIX}: cannot read the snapshot objects of ${server}: ${describeError(error)}\n`);
+    return EXIT_UNUSABLE;
+  }
+  const report = buildAuditReport(server, scan);
+  io.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
+  return foundProblems(report) ? EXIT_FOUND : EXIT_CLEAN;
+}
+
+/** The kubeconfig given, else the in-cluster service account; else a message saying which is missing. */
+function connect(options: AuditOptions, io: CommandIO): KubeConfig | string {
+  const inCluster = (io.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
+  const noCluster = 'no --kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST is not set): name the cluster with --kubeconfig <file>';
+  if (options.kubeconfig === undefined && !inCluster) return noCluster;
+  try {
+    const kubeconfigPath = options.kubeconfig === undefined ? undefined : resolve(io.cwd, options.kubeconfig);
+    return loadKubeConfig({ kubeconfigPath }) ?? noCluster;
+  } catch (error) {
+    return describeError(error);
+  }
+}
