@@ -17,6 +17,8 @@ import { startProbeServer } from './observability/probe-server.ts';
 import { loadServingCertificate } from './tls/certificate.ts';
 import { watchCertificateFiles } from './tls/certificate-files.ts';
 import { generateDevelopmentCertificates } from './tls/self-signed.ts';
+import { startSelfManagedCertificates } from './tls/self-managed.ts';
+import { selfManagedOptionsFrom } from './tls/self-managed-config.ts';
 import { attachCertificateReload, serverTlsOptions, staticCertificateSource, type CertificateSource } from './tls/server-tls.ts';
 
 /** The serve command: certificates → caches → app → listen, and a graceful way out. */
@@ -89,6 +91,8 @@ interface Certificates {
 }
 
 async function certificateSource(config: WebhookConfig, logger: PinoLogger): Promise<Certificates> {
+  const selfManaged = selfManagedOptionsFrom(config, logger);
+  if (selfManaged !== undefined) return { source: await startSelfManagedCertificates(selfManaged), caFile: undefined };
   const { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } = config;
   if ((certFile === '') !== (keyFile === '')) {
     throw new WebhookError('CONFIG_INVALID', '--tls-cert-file and --tls-private-key-file must be given together');

@@ -27,12 +27,48 @@ function family(entry: Omit<ResourceFamily, 'schemaId'>): ResourceFamily {
 }
 
 export const RESOURCE_FAMILIES: readonly ResourceFamily[] = [
-  family({ group: SNAPSHOT_GROUP, resource: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true, rules: volumeSnapshotRules }),
-  family({ group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents', kind: 'VolumeSnapshotContent', namespaced: false, rules: volumeSnapshotContentRules }),
-  family({ group: SNAPSHOT_GROUP, resource: 'volumesnapshotclasses', kind: 'VolumeSnapshotClass', namespaced: false, rules: volumeSnapshotClassRules }),
-  family({ group: GROUP_SNAPSHOT_GROUP, resource: 'volumegroupsnapshots', kind: 'VolumeGroupSnapshot', namespaced: true, rules: volumeGroupSnapshotRules }),
-  family({ group: GROUP_SNAPSHOT_GROUP, resource: 'volumegroupsnapshotcontents', kind: 'VolumeGroupSnapshotContent', namespaced: false, rules: volumeGroupSnapshotContentRules }),
-  family({ group: GROUP_SNAPSHOT_GROUP, resource: 'volumegroupsnapshotclasses', kind: 'VolumeGroupSnapshotClass', namespaced: false, rules: volumeGroupSnapshotClassRules }),
+  family({
+    group: SNAPSHOT_GROUP,
+    resource: 'volumesnapshots',
+    kind: 'VolumeSnapshot',
+    namespaced: true,
+    rules: volumeSnapshotRules,
+  }),
+  family({
+    group: SNAPSHOT_GROUP,
+    resource: 'volumesnapshotcontents',
+    kind: 'VolumeSnapshotContent',
+    namespaced: false,
+    rules: volumeSnapshotContentRules,
+  }),
+  family({
+    group: SNAPSHOT_GROUP,
+    resource: 'volumesnapshotclasses',
+    kind: 'VolumeSnapshotClass',
+    namespaced: false,
+    rules: volumeSnapshotClassRules,
+  }),
+  family({
+    group: GROUP_SNAPSHOT_GROUP,
+    resource: 'volumegroupsnapshots',
+    kind: 'VolumeGroupSnapshot',
+    namespaced: true,
+    rules: volumeGroupSnapshotRules,
+  }),
+  family({
+    group: GROUP_SNAPSHOT_GROUP,
+    resource: 'volumegroupsnapshotcontents',
+    kind: 'VolumeGroupSnapshotContent',
+    namespaced: false,
+    rules: volumeGroupSnapshotContentRules,
+  }),
+  family({
+    group: GROUP_SNAPSHOT_GROUP,
+    resource: 'volumegroupsnapshotclasses',
+    kind: 'VolumeGroupSnapshotClass',
+    namespaced: false,
+    rules: volumeGroupSnapshotClassRules,
+  }),
 ];
 
 function versionsOf(group: string): readonly string[] {

@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as connectHttp2 } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookConfig } from '../../src/config/config.ts';
+import { serve } from '../../src/serve.ts';
+import { caBundlesOf } from '../../src/tls/self-managed-ca-bundle.ts';
+import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.ts';
+import { reviewFrom } from '../support/captures.ts';
+import { FakeApiServer } from '../support/fake-api-server.ts';
+import type { ResourceRef } from '../support/fake-api-server.ts';
+
+/** The serve command with --tls-secret: the certificate it serves comes from the Secret it made. */
+const NAMESPACE = 'webhook-system';
+const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
+
+let api: FakeApiServer;
+let directory: string;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  api = await FakeApiServer.start({ groups: [CORE_GROUP, ADMISSION_REGISTRATION_GROUP] });
+  directory = await mkdtemp(join(tmpdir(), 'self-managed-serve-'));
+  kubeconfig = await api.writeKubeconfig(join(directory, 'kubeconfig'));
+});
+
+afterAll(async () => {
+  await api.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function config(overrides: Partial<WebhookConfig> = {}): WebhookConfig {
+  return {
+    port: 0,
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    tlsCertFile: '',
+    tlsPrivateKeyFile: '',
+    selfSignedCaFile: '',
+    tlsSecret: `${NAMESPACE}/snapshot-webhook-tls`,
+    webhookConfiguration: 'snapshot-webhook',
+    service: `${NAMESPACE}/snapshot-webhook`,
+    kubeconfig,
+    preventVolumeModeConversion: true,
+    drainSeconds: 0,
+    keepAliveTimeoutSeconds: 120,
+    bodyLimitBytes: 8 * 1024 * 1024,
+    discoveryIntervalSeconds: 60,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+describe('serve --tls-secret', () => {
+  it('answers an AdmissionReview over TLS to a client that trusts only the caBundle', async () => {
+    api.createObject(CONFIGURATIONS, {
+      metadata: { name: 'snapshot-webhook' },
+      webhooks: [{ name: 'snapshot.webhook.io', clientConfig: { service: { name: 'snapshot-webhook', namespace: NAMESPACE } } }],
+    });
+    const webhook = await serve(config(), pino({ level: 'silent' }));
+    try {
+      expect(webhook.caFile).toBeUndefined();
+      const [caBundle] = caBundlesOf(api.getObject(CONFIGURATIONS, 'snapshot-webhook') ?? {});
+      expect(caBundle).toContain('BEGIN CERTIFICATE');
+      const session = connectHttp2(`https://127.0.0.1:${webhook.admissionPort}`, {
+        ca: caBundle,
+        servername: 'snapshot-webhook.webhook-system.svc',
+      });
+      try {
+        const answer = await post(session, '/validate?timeout=3s', JSON.stringify(reviewFrom('02')));
+        expect(answer.status).toBe(200);
+        const review = JSON.parse(answer.text) as { kind: string; response: { uid: string; allowed: boolean } };
+        expect(review.kind).toBe('AdmissionReview');
+        expect(review.response.uid).toBe(reviewFrom('02').request.uid);
+        expect(typeof review.response.allowed).toBe('boolean');
+      } finally {
+        session.close();
+      }
+    } finally {
+      await webhook.shutdown();
+    }
+  });
+
+  it.each([
+    [{ webhookConfiguration: '' }, /--tls-secret needs --webhook-configuration/],
+    [{ service: '' }, /--tls-secret needs --service/],
+    [{ tlsSecret: 'no-namespace' }, /--tls-secret must be NAMESPACE\/NAME/],
+    [{ tlsCertFile: '/tls/tls.crt', tlsPrivateKeyFile: '/tls/tls.key' }, /exclude each other/],
+    [{ tlsSecret: '' }, /--webhook-configuration is for self-managed certificates: give --tls-secret too/],
+  ] as const)('refuses %o', async (overrides, message) => {
+    const error = serve(config(overrides), pino({ level: 'silent' }));
+    await expect(error).rejects.toMatchObject({ code: 'SVW_ERR_CONFIG_INVALID', message: expect.stringMatching(message) as unknown });
+  });
+
+  it('refuses without a cluster to keep the Secret in', async () => {
+    const host = process.env.KUBERNETES_SERVICE_HOST;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    try {
+      await expect(serve(config({ kubeconfig: '' }), pino({ level: 'silent' }))).rejects.toMatchObject({
+        code: 'SVW_ERR_CONFIG_INVALID',
+        message: expect.stringContaining('need a cluster: give --kubeconfig or run in a cluster') as unknown,
+      });
+    } finally {
+      if (host !== undefined) process.env.KUBERNETES_SERVICE_HOST = host;
+    }
+  });
+});
+
+function post(session: ReturnType<typeof connectHttp2>, path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' });
+    let status = 0;
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('response', (headers) => (status = Number(headers[':status'])));
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.on('end', () => resolve({ status, text }));
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
