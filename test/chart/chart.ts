@@ -37,6 +37,14 @@ export const EXISTING_SECRET_VALUES: Values = {
 };
 export const CERT_MANAGER_VALUES: Values = { certificates: { mode: 'certManager' } };
 
+/** Ownership metadata that lets a (dry-run) install adopt an existing object of the release. */
+export function ownedBy(release: string, namespace: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+    annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+  };
+}
+
 /** `helm template` with values passed on stdin; never throws on a helm failure. */
 export function helmTemplate(values: Values = {}, extraArgs: readonly string[] = [], options: HelmOptions = {}): Promise<HelmResult> {
   return runHelm(['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '-f', '-', ...extraArgs], {

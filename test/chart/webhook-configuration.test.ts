@@ -1,4 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +14,14 @@ import {
   Rendered,
   SAMPLE_CA_BUNDLE,
   helmTemplate,
+  ownedBy,
   render,
   selects,
 } from './chart.ts';
-import { ownedBy, startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
 import type { ValidatingWebhookConfiguration } from './k8s-types.ts';
 import { handledResources } from '../../src/rules/table.ts';
+import { CHART_GROUPS } from '../support/api-groups.ts';
+import { FakeApiServer, type ResourceRef } from '../support/fake-api-server.ts';
 
 /** What the rule table decides: the chart must send exactly that to the webhook. */
 const HANDLED = handledResources().map(({ group, version, resource }) => `${group}/${version}/${resource}`);
@@ -151,8 +155,17 @@ describe('ValidatingWebhookConfiguration', () => {
   });
 });
 
+const WEBHOOK_CONFIGURATIONS: ResourceRef = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  plural: 'validatingwebhookconfigurations',
+};
+const LIVE_PATH = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${FULLNAME}`;
+
 describe('caBundle across helm upgrade (lookup of the live configuration)', () => {
   let server: FakeApiServer;
+  let directory: string;
+  let kubeconfig: string;
   const live = (caBundle: string): ValidatingWebhookConfiguration => ({
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
@@ -164,22 +177,26 @@ describe('caBundle across helm upgrade (lookup of the live configuration)', () =
   });
 
   beforeAll(async () => {
-    server = await startFakeApiServer({
-      [`/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${FULLNAME}`]: live('SU5KRUNURUQ='),
-    });
+    server = await FakeApiServer.start({ groups: CHART_GROUPS });
+    server.createObject(WEBHOOK_CONFIGURATIONS, { ...live('SU5KRUNURUQ=') });
+    directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-kubeconfig-'));
+    kubeconfig = await server.writeKubeconfig(join(directory, 'config'));
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+  });
 
   const renderAgainstCluster = async (values: Parameters<typeof render>[0]): Promise<Rendered> => {
     const args = ['--dry-run=server', '--disable-openapi-validation', '--show-only', 'templates/validatingwebhookconfiguration.yaml'];
-    const result = await helmTemplate(values, args, { kubeconfig: server.kubeconfig });
+    const result = await helmTemplate(values, args, { kubeconfig });
     if (result.code !== 0) throw new Error(result.stderr);
     return new Rendered(result.stdout);
   };
 
   it('carries the injected caBundle of its own webhook over in selfManaged and certManager modes', async () => {
     const [selfManaged, certManager] = await Promise.all([renderAgainstCluster({}), renderAgainstCluster(CERT_MANAGER_VALUES)]);
-    expect(server.requests).toContain(`/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${FULLNAME}`);
+    expect(server.requestsTo(LIVE_PATH).map((request) => request.status)).toContain(200);
     expect(selfManaged.webhook.clientConfig.caBundle).toBe('SU5KRUNURUQ=');
     expect(certManager.webhook.clientConfig.caBundle).toBe('SU5KRUNURUQ=');
   });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORE_GROUP, groupsFromCrds, SNAPSHOT_CLASSES } from '../support/api-groups.ts';
+import { VERSION_INFO } from '../support/fake-api-handlers.ts';
 import { FakeApiServer } from '../support/fake-api-server.ts';
 import type { JsonObject } from '../support/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -228,6 +229,17 @@ describe('the fake API server as a store other tests can drive', () => {
     expect((inOne.items as JsonObject[]).length).toBe(1);
     expect((everywhere.items as JsonObject[]).length).toBe(2);
     expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'one' }, data: { 'tls.crt': 'eA==' } });
+  });
+
+  it('answers GET /version with the version.Info of a Kubernetes 1.35 server, which helm asks first', async () => {
+    const response = await send('GET', '/version?timeout=32s');
+    const info = JSON.parse(response.text) as JsonObject;
+
+    expect([response.status, response.contentType]).toEqual([200, 'application/json']);
+    expect(info).toEqual(VERSION_INFO);
+    expect(info).toMatchObject({ major: '1', minor: '35', gitVersion: 'v1.35.0' });
+    expect(Object.values(info).every((value) => typeof value === 'string')).toBe(true);
+    expect(server.requestsTo('/version').at(-1)?.query).toEqual({ timeout: '32s' });
   });
 
   it('refuses requests without the bearer token', async () => {

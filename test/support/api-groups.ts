@@ -39,6 +39,44 @@ export const ADMISSION_REGISTRATION_GROUP: GroupDefinition = {
   ],
 };
 
+function resource(plural: string, kind: string, namespaced: boolean, shortNames: readonly string[] = []): ResourceDefinition {
+  return { plural, singular: kind.toLowerCase(), kind, namespaced, shortNames };
+}
+
+/**
+ * What a cluster serves for every kind the Helm chart renders (with cert-manager installed):
+ * helm maps each rendered object through discovery before a `--dry-run=server`.
+ */
+export const CHART_GROUPS: readonly GroupDefinition[] = [
+  {
+    ...CORE_GROUP,
+    resources: [
+      ...CORE_GROUP.resources,
+      resource('serviceaccounts', 'ServiceAccount', true, ['sa']),
+      resource('services', 'Service', true, ['svc']),
+      resource('pods', 'Pod', true, ['po']),
+    ],
+  },
+  { name: 'apps', versions: ['v1'], resources: [resource('deployments', 'Deployment', true, ['deploy'])] },
+  { name: 'policy', versions: ['v1'], resources: [resource('poddisruptionbudgets', 'PodDisruptionBudget', true, ['pdb'])] },
+  {
+    name: 'rbac.authorization.k8s.io',
+    versions: ['v1'],
+    resources: [
+      resource('clusterroles', 'ClusterRole', false),
+      resource('clusterrolebindings', 'ClusterRoleBinding', false),
+      resource('roles', 'Role', true),
+      resource('rolebindings', 'RoleBinding', true),
+    ],
+  },
+  ADMISSION_REGISTRATION_GROUP,
+  {
+    name: 'cert-manager.io',
+    versions: ['v1'],
+    resources: [resource('certificates', 'Certificate', true, ['cert', 'certs']), resource('issuers', 'Issuer', true)],
+  },
+];
+
 interface Crd {
   readonly spec: {
     readonly group: string;

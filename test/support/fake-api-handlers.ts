@@ -27,7 +27,7 @@ export async function handleApiRequest(
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'https://fake-api-server');
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
-  if (request.method === 'GET' && serveDiscovery(segments, response, context.store)) {
+  if (request.method === 'GET' && (serveVersion(segments, response) || serveDiscovery(segments, response, context.store))) {
     return;
   }
   const route = resourceRoute(segments, context.store);
@@ -40,6 +40,34 @@ export async function handleApiRequest(
   } catch (error) {
     sendError(response, error);
   }
+}
+
+/**
+ * What GET /version answers (version.Info): clients such as helm and kubectl ask it first, to
+ * see that the cluster is there and which Kubernetes it runs.
+ */
+export const VERSION_INFO: Readonly<Record<string, string>> = {
+  major: '1',
+  minor: '35',
+  emulationMajor: '1',
+  emulationMinor: '35',
+  minCompatibilityMajor: '1',
+  minCompatibilityMinor: '34',
+  gitVersion: 'v1.35.0',
+  gitCommit: '',
+  gitTreeState: 'clean',
+  buildDate: '1970-01-01T00:00:00Z',
+  goVersion: 'go1.25.5',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+function serveVersion(segments: readonly string[], response: ServerResponse): boolean {
+  if (segments.length !== 1 || segments[0] !== 'version') {
+    return false;
+  }
+  sendJson(response, 200, VERSION_INFO);
+  return true;
 }
 
 function serveDiscovery(segments: readonly string[], response: ServerResponse, store: ApiStore): boolean {
