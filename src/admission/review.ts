@@ -64,10 +64,13 @@ export interface ReviewAnswer {
   readonly response: AdmissionResponse;
 }
 
+/** The $id of the AdmissionReview schema in <repo>/schemas. */
+export const REVIEW_SCHEMA_ID = 'admission-review.schema.json';
+
 /** Checks a parsed body against the AdmissionReview schema; throws a 400 that says what is wrong. */
 export function parseReview(body: unknown, schemas: SchemaSet): AdmissionReview {
   if (body === undefined || body === null || body === '') throw new WebhookError('BODY_EMPTY');
-  const validate = schemas.validator('admission-review.schema.json');
+  const validate = schemas.validator(REVIEW_SCHEMA_ID);
   if (!validate(body)) {
     throw new WebhookError('BODY_NOT_REVIEW', describeSchemaErrors(validate.errors, 'body'));
   }
