@@ -20,6 +20,7 @@ export const ERRORS = {
   MEDIA_TYPE: define('SVW_ERR_MEDIA_TYPE', 415, 'unsupported content type %s: send application/json'),
   METHOD: define('SVW_ERR_METHOD', 405, 'method %s is not allowed on %s: send AdmissionReviews with POST'),
   NOT_FOUND: define('SVW_ERR_NOT_FOUND', 404, 'no route %s %s: POST AdmissionReviews to /validate'),
+  REQUEST_TIMEOUT: define('SVW_ERR_REQUEST_TIMEOUT', 408, 'the request did not arrive whole within %s seconds (--request-timeout-seconds)'),
   INTERNAL: define('SVW_ERR_INTERNAL', 500, 'internal error: %s'),
   CONFIG_INVALID: define('SVW_ERR_CONFIG_INVALID', 2, 'invalid configuration: %s'),
   CERTIFICATE_INVALID: define('SVW_ERR_CERTIFICATE_INVALID', 1, 'cannot use the serving certificate: %s'),

@@ -51,6 +51,7 @@ export async function serve(config: WebhookConfig, logger: PinoLogger = createLo
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
+    requestTimeoutMs: config.requestTimeoutSeconds === undefined ? undefined : config.requestTimeoutSeconds * 1000,
   });
   const connections = trackConnections(app.server);
   const showExpiry = () => metrics.certificateExpiry.set(certificates.source.current().notAfter.getTime() / 1000);

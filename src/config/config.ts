@@ -20,6 +20,8 @@ export interface WebhookConfig {
   readonly preventVolumeModeConversion: boolean;
   readonly drainSeconds: number;
   readonly keepAliveTimeoutSeconds: number;
+  /** Always set by loadConfig; optional for configurations written out in code (then 30 s). */
+  readonly requestTimeoutSeconds?: number;
   readonly bodyLimitBytes: number;
   readonly discoveryIntervalSeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
