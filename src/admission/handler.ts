@@ -61,8 +61,8 @@ function logDecision(log: FastifyBaseLogger, request: AdmissionRequest, decision
       kind: request.kind.kind,
       resource: `${request.resource.resource}.${request.resource.group}/${request.resource.version}`,
       operation: request.operation,
-      namespace: request.namespace,
-      name: request.name,
+      // "object", not "name": pino's own "name" field says which program logged the line.
+      object: request.namespace ? `${request.namespace}/${request.name ?? ''}` : request.name,
       user: request.userInfo?.username,
       dryRun: request.dryRun,
       violations: decision.violations.map(fieldErrorText),
