@@ -1,4 +1,5 @@
 import { DEFAULT_PAGE_SIZE } from './cluster-objects.ts';
+import { parseCommandArgs, UsageError, type ParsedCommandArgs } from './args.ts';
 
 /** The command line of `snapshot-webhook audit`. */
 export const AUDIT_USAGE = `Usage: snapshot-webhook audit [--kubeconfig <file>] [--output table|json]
@@ -34,12 +35,7 @@ export interface AuditOptions {
   readonly pageSize: number;
 }
 
-export type ParsedAuditArgs =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly options: AuditOptions }
-  | { readonly kind: 'usage-error'; readonly message: string };
-
-class UsageError extends Error {}
+export type ParsedAuditArgs = ParsedCommandArgs<AuditOptions>;
 
 interface Collected {
   kubeconfig: string | undefined;
@@ -51,14 +47,7 @@ interface Collected {
 const VALUE_OPTIONS = new Set(['--kubeconfig', '--output', '-o', '--page-size']);
 
 export function parseAuditArgs(args: readonly string[]): ParsedAuditArgs {
-  try {
-    const collected = collect(args);
-    if (collected.help) return { kind: 'help' };
-    return { kind: 'run', options: checked(collected) };
-  } catch (error) {
-    if (error instanceof UsageError) return { kind: 'usage-error', message: error.message };
-    throw error;
-  }
+  return parseCommandArgs(() => collect(args), checked);
 }
 
 function collect(args: readonly string[]): Collected {

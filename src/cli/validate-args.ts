@@ -1,4 +1,5 @@
 import { STDIN_PATH } from './validate-inputs.ts';
+import { parseCommandArgs, UsageError, type ParsedCommandArgs } from './args.ts';
 
 /** The command line of `snapshot-webhook validate`. */
 export const VALIDATE_USAGE = `Usage: snapshot-webhook validate [options] <path>... | -
@@ -38,12 +39,7 @@ export interface ValidateOptions {
   readonly preventVolumeModeConversion: boolean;
 }
 
-export type ParsedArgs =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly options: ValidateOptions }
-  | { readonly kind: 'usage-error'; readonly message: string };
-
-class UsageError extends Error {}
+export type ParsedArgs = ParsedCommandArgs<ValidateOptions>;
 
 interface Collected {
   paths: string[];
@@ -58,14 +54,7 @@ const VALUE_OPTIONS = new Set(['--against', '--kubeconfig', '--output', '-o']);
 const BOOLEAN_OPTIONS = new Set(['--prevent-volume-mode-conversion', '--help', '-h']);
 
 export function parseValidateArgs(args: readonly string[]): ParsedArgs {
-  try {
-    const collected = collect(args);
-    if (collected.help) return { kind: 'help' };
-    return { kind: 'run', options: checked(collected) };
-  } catch (error) {
-    if (error instanceof UsageError) return { kind: 'usage-error', message: error.message };
-    throw error;
-  }
+  return parseCommandArgs(() => collect(args), checked);
 }
 
 function collect(args: readonly string[]): Collected {
