@@ -52,8 +52,12 @@ export async function watchCertificateFiles(options: CertificateFilesOptions): P
 }
 
 export async function readCertificateFiles(certFile: string, keyFile: string): Promise<ServingCertificate> {
-  const [certPem, keyPem] = await Promise.all([readText(certFile, 'certificate'), readText(keyFile, 'key')]);
-  return loadServingCertificate(certPem, keyPem, {
+  // Both read at once, but a failure is reported certificate first, so the message does not
+  // depend on which read lost the race.
+  const [cert, key] = await Promise.allSettled([readText(certFile, 'certificate'), readText(keyFile, 'key')]);
+  if (cert.status === 'rejected') throw cert.reason;
+  if (key.status === 'rejected') throw key.reason;
+  return loadServingCertificate(cert.value, key.value, {
     certificate: `certificate file ${certFile}`,
     key: `key file ${keyFile}`,
   });
