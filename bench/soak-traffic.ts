@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
+import { postOnSession } from '../test/support/clients.ts';
 
 export interface MixEntry {
   readonly name: string;
@@ -78,17 +79,7 @@ function http2Sender(origin: string, ca: string): { send: Send; close: () => voi
     return session;
   };
   const send: Send = (entry) =>
-    new Promise((resolve, reject) => {
-      const stream = open().request({ ':method': 'POST', ':path': '/validate?timeout=3s', 'content-type': 'application/json' });
-      let status = 0;
-      let text = '';
-      stream.setEncoding('utf8');
-      stream.on('response', (headers) => (status = Number(headers[':status'])));
-      stream.on('data', (chunk: string) => (text += chunk));
-      stream.on('end', () => resolve({ status, text }));
-      stream.on('error', reject);
-      stream.end(entry.body);
-    });
+    postOnSession(open(), '/validate?timeout=3s', entry.body);
   return { send, close: () => session?.close() };
 }
 

@@ -1,4 +1,4 @@
-import { connect as connectHttp2 } from 'node:http2';
+import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
 
 /** Real clients over TLS: HTTP/1.1 (what curl and probes use) and HTTP/2 (what kube-apiserver uses). */
@@ -58,24 +58,32 @@ export function http2Client(origin: string, ca: string): Http2Client {
   const session = connectHttp2(origin, { ca });
   session.on('error', () => undefined);
   return {
-    post(path, body, contentType = 'application/json') {
-      return new Promise((resolve, reject) => {
-        const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': contentType });
-        const chunks: Buffer[] = [];
-        let status = 0;
-        let headers: Record<string, string | string[] | undefined> = {};
-        stream.on('response', (responseHeaders) => {
-          status = Number(responseHeaders[':status']);
-          headers = responseHeaders;
-        });
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () =>
-          resolve({ status, headers, text: Buffer.concat(chunks).toString('utf8'), alpn: session.alpnProtocol ?? false }),
-        );
-        stream.on('error', reject);
-        stream.end(body);
-      });
-    },
+    post: (path, body, contentType) => postOnSession(session, path, body, contentType),
     close: () => session.close(),
   };
+}
+
+/** POSTs one body as a stream of an open HTTP/2 session and collects the answer. */
+export function postOnSession(
+  session: ClientHttp2Session,
+  path: string,
+  body: string,
+  contentType = 'application/json',
+): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': contentType });
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
+    stream.on('response', (responseHeaders) => {
+      status = Number(responseHeaders[':status']);
+      headers = responseHeaders;
+    });
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () =>
+      resolve({ status, headers, text: Buffer.concat(chunks).toString('utf8'), alpn: session.alpnProtocol ?? false }),
+    );
+    stream.on('error', reject);
+    stream.end(body);
+  });
 }

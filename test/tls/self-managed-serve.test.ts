@@ -11,6 +11,7 @@ import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.
 import { reviewFrom } from '../support/captures.ts';
 import { FakeApiServer } from '../support/fake-api-server.ts';
 import type { ResourceRef } from '../support/fake-api-server.ts';
+import { postOnSession } from '../support/clients.ts';
 
 /** The serve command with --tls-secret: the certificate it serves comes from the Secret it made. */
 const NAMESPACE = 'webhook-system';
@@ -69,7 +70,7 @@ describe('serve --tls-secret', () => {
         servername: 'snapshot-webhook.webhook-system.svc',
       });
       try {
-        const answer = await post(session, '/validate?timeout=3s', JSON.stringify(reviewFrom('02')));
+        const answer = await postOnSession(session, '/validate?timeout=3s', JSON.stringify(reviewFrom('02')));
         expect(answer.status).toBe(200);
         const review = JSON.parse(answer.text) as { kind: string; response: { uid: string; allowed: boolean } };
         expect(review.kind).toBe('AdmissionReview');
@@ -107,17 +108,3 @@ describe('serve --tls-secret', () => {
     }
   });
 });
-
-function post(session: ReturnType<typeof connectHttp2>, path: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' });
-    let status = 0;
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('response', (headers) => (status = Number(headers[':status'])));
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.on('end', () => resolve({ status, text }));
-    stream.on('error', reject);
-    stream.end(body);
-  });
-}

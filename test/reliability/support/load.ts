@@ -6,6 +6,7 @@
  */
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
+import { postOnSession } from '../../support/clients.ts';
 
 export interface Backend {
   /** https://localhost:PORT */
@@ -118,17 +119,7 @@ function http2Sender(sessions: Map<string, ClientHttp2Session>): Send {
     return session;
   };
   return (backend, review) =>
-    new Promise((resolve, reject) => {
-      const stream = sessionFor(backend).request({ ':method': 'POST', ':path': '/validate?timeout=3s', 'content-type': 'application/json' });
-      let status = 0;
-      let text = '';
-      stream.setEncoding('utf8');
-      stream.on('response', (headers) => (status = Number(headers[':status'])));
-      stream.on('data', (chunk: string) => (text += chunk));
-      stream.on('end', () => resolve({ status, text }));
-      stream.on('error', reject);
-      stream.end(review.body);
-    });
+    postOnSession(sessionFor(backend), '/validate?timeout=3s', review.body);
 }
 
 export function startLoad(options: LoadOptions): RunningLoad {
