@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
@@ -80,6 +81,7 @@ export class FakeApiServer {
   readonly #caCert: string;
   #port = 0;
   #reachable = true;
+  readonly #sockets = new Set<Socket>();
 
   private constructor(certs: Certificates, token: string) {
     this.#caCert = certs.caCert;
@@ -89,6 +91,12 @@ export class FakeApiServer {
     });
     // As the real one, keep idle connections longer than clients reuse them.
     this.#server.keepAliveTimeout = 90_000;
+    // closeAllConnections() knows only sockets past the TLS handshake: a client that gave up
+    // mid-handshake would keep close() waiting, so every raw socket is tracked here.
+    this.#server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
   }
 
   static async start(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
@@ -186,9 +194,7 @@ export class FakeApiServer {
     }
     this.#reachable = !unreachable;
     if (unreachable) {
-      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      this.#server.closeAllConnections();
-      await closed;
+      await this.#stopListening();
     } else {
       await this.#listen(this.#port);
     }
@@ -232,8 +238,15 @@ export class FakeApiServer {
       return;
     }
     this.#reachable = false;
+    await this.#stopListening();
+  }
+
+  /** Closes the listener and destroys every connection, including those still in a TLS handshake. */
+  async #stopListening(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
+    for (const socket of this.#sockets) {
+      socket.destroy();
+    }
     await closed;
   }
 
