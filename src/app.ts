@@ -44,6 +44,11 @@ export function buildApp(options: AppOptions): WebhookApp {
     // profile), and the review's uid, logged with every decision, already identifies it.
     childLoggerFactory: (logger) => logger,
     exposeHeadRoutes: false,
+    // Kubernetes allows any map key, "__proto__" included (a class parameter may be called that),
+    // and refusing a legal object would, failing closed, block it. JSON.parse keeps such a key as
+    // an own property; nothing here merges objects by assignment, so there is nothing to poison.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     return503OnClosing: false,
     clientErrorHandler: requestTimeoutClientErrorHandler(requestTimeoutMs),
   });
