@@ -21,7 +21,7 @@ import { startSelfManagedCertificates } from './tls/self-managed.ts';
 import { selfManagedOptionsFrom } from './tls/self-managed-config.ts';
 import { attachCertificateReload, serverTlsOptions, staticCertificateSource, type CertificateSource } from './tls/server-tls.ts';
 
-/** The serve command: certificates → caches → app → listen, and a graceful way out. */
+/** The serve command: probes → certificates → caches → app → listen, and a graceful way out. */
 export interface RunningWebhook {
   readonly app: WebhookApp;
   readonly metrics: WebhookMetrics;
@@ -38,10 +38,44 @@ export function createLogger(config: Pick<WebhookConfig, 'logLevel'>): PinoLogge
 }
 
 export async function serve(config: WebhookConfig, logger: PinoLogger = createLogger(config)): Promise<RunningWebhook> {
-  const certificates = await certificateSource(config, logger);
-  const caches = classCaches(config, logger);
-  const cluster: ClusterView = caches?.view ?? { snapshotClasses: null, groupSnapshotClasses: null };
+  const obtainCertificates = certificateSource(config, logger);
   const metrics = createMetrics();
+  const state: StartState = { serving: false, draining: false, caches: null };
+  // Up before the certificate: self-managed start-up may wait a minute for the API server, and a
+  // liveness probe that finds no port would kill the pod before it can say why it is waiting.
+  const probes = await startProbeServer({
+    port: config.metricsPort,
+    host: config.bindAddress,
+    registry: metrics.registry,
+    notReadyReasons: () => notReadyReasons(state),
+  });
+  try {
+    return await startAdmission(config, logger, { metrics, state, probes, obtainCertificates });
+  } catch (error) {
+    await closeServer(probes);
+    throw error;
+  }
+}
+
+interface StartState {
+  serving: boolean;
+  draining: boolean;
+  caches: ClassCaches | null;
+}
+
+interface StartedParts {
+  readonly metrics: WebhookMetrics;
+  readonly state: StartState;
+  readonly probes: Server;
+  readonly obtainCertificates: () => Promise<Certificates>;
+}
+
+async function startAdmission(config: WebhookConfig, logger: PinoLogger, parts: StartedParts): Promise<RunningWebhook> {
+  const { metrics, state, probes } = parts;
+  const certificates = await parts.obtainCertificates();
+  const caches = classCaches(config, logger);
+  state.caches = caches;
+  const cluster: ClusterView = caches?.view ?? { snapshotClasses: null, groupSnapshotClasses: null };
   metrics.watchCaches(caches ? () => caches.status() : () => noCluster);
   const app = buildApp({
     tls: serverTlsOptions(certificates.source.current()),
@@ -59,18 +93,13 @@ export async function serve(config: WebhookConfig, logger: PinoLogger = createLo
   const stopReload = attachCertificateReload(app.server, certificates.source);
   const stopExpiry = certificates.source.onChange(showExpiry);
   await app.listen({ port: config.port, host: config.bindAddress });
-  let draining = false;
-  const probes = await startProbeServer({
-    port: config.metricsPort,
-    host: config.bindAddress,
-    registry: metrics.registry,
-    notReadyReasons: () => notReadyReasons(draining, caches),
-  });
+  state.serving = true;
   const admissionPort = portOf(app.server.address());
-  logger.info({ admissionPort, metricsPort: portOf(probes.address()), caFile: certificates.caFile }, 'snapshot webhook serving');
+  const metricsPort = portOf(probes.address());
+  logger.info({ admissionPort, metricsPort, caFile: certificates.caFile }, 'snapshot webhook serving');
 
   const shutdown = runOnce(async () => {
-    draining = true;
+    state.draining = true;
     logger.info({ drainSeconds: config.drainSeconds }, 'shutting down: unready, draining');
     await sleep(config.drainSeconds * 1000);
     await closeGracefully(app, connections, logger);
@@ -81,7 +110,7 @@ export async function serve(config: WebhookConfig, logger: PinoLogger = createLo
     await closeServer(probes);
     logger.info('shut down');
   });
-  return { app, metrics, admissionPort, metricsPort: portOf(probes.address()), caFile: certificates.caFile, shutdown };
+  return { app, metrics, admissionPort, metricsPort, caFile: certificates.caFile, shutdown };
 }
 
 const noCluster: ClassCachesStatus = { snapshotClasses: DISABLED_STATUS, groupSnapshotClasses: DISABLED_STATUS };
@@ -91,14 +120,22 @@ interface Certificates {
   readonly caFile: string | undefined;
 }
 
-async function certificateSource(config: WebhookConfig, logger: PinoLogger): Promise<Certificates> {
+/**
+ * Checks the certificate flags at once (a bad combination exits before anything listens) and
+ * returns how to obtain the certificate, which may take a while (self-managed: the API server).
+ */
+function certificateSource(config: WebhookConfig, logger: PinoLogger): () => Promise<Certificates> {
   const selfManaged = selfManagedOptionsFrom(config, logger);
-  if (selfManaged !== undefined) return { source: await startSelfManagedCertificates(selfManaged), caFile: undefined };
+  if (selfManaged !== undefined) return async () => ({ source: await startSelfManagedCertificates(selfManaged), caFile: undefined });
   const { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } = config;
   if ((certFile === '') !== (keyFile === '')) {
     throw new WebhookError('CONFIG_INVALID', '--tls-cert-file and --tls-private-key-file must be given together');
   }
-  if (certFile !== '') return { source: await watchCertificateFiles({ certFile, keyFile, logger }), caFile: undefined };
+  if (certFile !== '') return async () => ({ source: await watchCertificateFiles({ certFile, keyFile, logger }), caFile: undefined });
+  return () => selfSignedCertificates(config, logger);
+}
+
+async function selfSignedCertificates(config: WebhookConfig, logger: PinoLogger): Promise<Certificates> {
   const caFile = config.selfSignedCaFile || join(tmpdir(), 'snapshot-webhook', 'ca.crt');
   const generated = await generateDevelopmentCertificates({ caFile, dnsNames: [hostname()] });
   logger.warn(
@@ -120,9 +157,11 @@ function classCaches(config: WebhookConfig, logger: PinoLogger): ClassCaches | n
   return startClassCaches({ kubeConfig, logger, discoveryIntervalMs: config.discoveryIntervalSeconds * 1000 });
 }
 
-function notReadyReasons(draining: boolean, caches: ClassCaches | null): string[] {
+function notReadyReasons(state: StartState): string[] {
   const reasons: string[] = [];
-  if (draining) reasons.push('shutting down');
+  if (!state.serving) reasons.push('starting: serving certificate not loaded yet');
+  if (state.draining) reasons.push('shutting down');
+  const { caches } = state;
   if (caches !== null && !caches.ready()) {
     const status = caches.status();
     const syncing = (Object.keys(status) as Array<keyof ClassCachesStatus>).filter((name) => status[name].state === 'syncing');
