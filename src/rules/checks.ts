@@ -73,9 +73,11 @@ export function checkOptionalName(rule: string, request: RuleRequest, path: stri
   return nameViolations(rule, path, value, objectNameProblems);
 }
 
-/** Both parts of a reference to a namespaced object: set and valid. */
+/**
+ * Both parts of a reference to a namespaced object: set and valid. Each part ratchets on its own:
+ * a controller that only adds the reference's uid when it binds must not trip over a stored name.
+ */
 export function checkObjectReference(rule: string, request: RuleRequest, path: string, what: string): Violation[] {
-  if (!isChangedBy(request, path)) return [];
   return [
     ...requiredName(rule, request, `${path}.name`, { what: `the name of the ${what}`, problemsOf: objectNameProblems }),
     ...requiredName(rule, request, `${path}.namespace`, {
@@ -91,6 +93,7 @@ interface NameKind {
 }
 
 function requiredName(rule: string, request: RuleRequest, path: string, { what, problemsOf }: NameKind): Violation[] {
+  if (!isChangedBy(request, path)) return [];
   const value = valueAt(request.object, path);
   if (!isSet(value)) return [required(rule, path, `${what} must be set`)];
   return nameViolations(rule, path, value, problemsOf);

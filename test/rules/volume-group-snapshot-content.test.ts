@@ -96,5 +96,16 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshotContent %s', (version) => {
       const stored = content({ volumeGroupSnapshotRef: { name: 'x' } });
       expect(errorLines(decide(update(stored, { ...stored, status: {} })))).toEqual([]);
     });
+
+    it('ratchets each part: adding the uid keeps a stored bad name', () => {
+      const stored = content({ volumeGroupSnapshotRef: { name: 'Group_1', namespace: 'ns' } });
+      const bound = content({ volumeGroupSnapshotRef: { name: 'Group_1', namespace: 'ns', uid: 'u-1' } });
+      expect(errorLines(decide(update(stored, bound)))).toEqual([]);
+      const moved = content({ volumeGroupSnapshotRef: { name: 'Group_1', namespace: 'Other' } });
+      const lines = errorLines(decide(update(stored, moved)));
+      expect(lines).toHaveLength(2); // immutable once bound (rule 16), and invalid (rule 17)
+      expect(lines).toContainEqual(expect.stringMatching(/^spec\.volumeGroupSnapshotRef\.namespace: Invalid value: "Other": field is immutable/));
+      expect(lines).toContainEqual(expect.stringMatching(/^spec\.volumeGroupSnapshotRef\.namespace: Invalid value: "Other": must be a lowercase RFC 1123 label/));
+    });
   });
 });

@@ -93,5 +93,17 @@ describe.each(SNAPSHOT_VERSIONS)('VolumeSnapshotContent %s', (version) => {
       const stored = content({ source: { snapshotHandle: 's' }, volumeSnapshotRef: { name: 'x' } });
       expect(errorLines(decide(update(stored, { ...stored, metadata: { name: 'c', finalizers: [] } })))).toEqual([]);
     });
+
+    it('ratchets each part: binding (adding the uid) keeps a stored bad name, a changed name is checked', () => {
+      const stored = content({ source: { snapshotHandle: 's' }, volumeSnapshotRef: { name: 'Snap_1', namespace: 'ns' } });
+      const bound = content({ source: { snapshotHandle: 's' }, volumeSnapshotRef: { name: 'Snap_1', namespace: 'ns', uid: 'u-1' } });
+      expect(errorLines(decide(update(stored, bound)))).toEqual([]);
+      const renamed = content({ source: { snapshotHandle: 's' }, volumeSnapshotRef: { name: 'Snap_2', namespace: 'ns' } });
+      expect(decide(update(stored, renamed)).violations.map((v) => v.field)).toEqual(['spec.volumeSnapshotRef.name']);
+      const unnamespaced = content({ source: { snapshotHandle: 's' }, volumeSnapshotRef: { name: 'Snap_1' } });
+      expect(errorLines(decide(update(stored, unnamespaced)))).toEqual([
+        'spec.volumeSnapshotRef.namespace: Required value: the namespace of the VolumeSnapshot this content is bound to must be set',
+      ]);
+    });
   });
 });
