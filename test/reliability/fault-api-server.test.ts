@@ -72,7 +72,9 @@ afterAll(async () => {
 });
 
 describe('the API server fails under load', () => {
-  it('dropped watches: no request fails, no decision changes, each watch is back within a second', async () => {
+  // Three drops 0.5 s apart: no watch in between lives long enough (5 s) to count as healthy, so the
+  // backoff grows 200 → 400 → 800 ms (± 20 %) by design; on a busy machine add some scheduling.
+  it('dropped watches: no request fails, no decision changes, each watch is back within two seconds', async () => {
     const load = startLoad({ target: () => backend, reviews: REVIEWS, maxMs: 15_000 });
     const reconnects: number[] = [];
     for (let drop = 0; drop < 3; drop += 1) {
@@ -87,7 +89,7 @@ describe('the API server fails under load', () => {
     const result = await load.stop();
     console.log(`watches dropped 3 times under load: reopened after ${reconnects.join(', ')} ms; ${result.ok} answered, failures: ${describeFailures(result.failures)}`);
     expect(describeFailures(result.failures)).toBe('none');
-    expect(Math.max(...reconnects)).toBeLessThan(1_000);
+    expect(Math.max(...reconnects)).toBeLessThan(2_000);
   });
 
   it('an API server away for 3 s: no request fails, the last known state decides, the log says so, and it catches up', async () => {
