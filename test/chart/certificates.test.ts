@@ -1,25 +1,18 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CERT_MANAGER_VALUES,
   EXISTING_SECRET_VALUES,
   FULLNAME,
   NAMESPACE,
-  type Rendered,
   helmTemplate,
-  render,
   type Values,
 } from './chart.ts';
+import { renderMatrix } from './render-matrix.ts';
 import type { Certificate, Issuer } from './k8s-types.ts';
 
 const CERT_MANAGER_KINDS = ['Certificate', 'Issuer', 'ClusterIssuer'];
 
 describe('certificates.mode', () => {
-  const renders = new Map<string, Rendered>();
-  const get = (name: string): Rendered => {
-    const rendered = renders.get(name);
-    if (!rendered) throw new Error(`no render ${name}`);
-    return rendered;
-  };
   const matrix: Record<string, Values> = {
     selfManaged: {},
     certManager: CERT_MANAGER_VALUES,
@@ -28,12 +21,7 @@ describe('certificates.mode', () => {
     },
     existingSecret: EXISTING_SECRET_VALUES,
   };
-
-  beforeAll(async () => {
-    const names = Object.keys(matrix);
-    const results = await Promise.all(names.map((name) => render(matrix[name])));
-    names.forEach((name, index) => renders.set(name, results[index] as Rendered));
-  });
+  const get = renderMatrix(matrix);
 
   it('selfManaged (the default) renders no certificate material at all', () => {
     const rendered = get('selfManaged');

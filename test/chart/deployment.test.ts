@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   CERT_MANAGER_VALUES,
@@ -8,14 +8,13 @@ import {
   EXISTING_SECRET_VALUES,
   FULLNAME,
   NAMESPACE,
-  type Rendered,
   flag,
   helmTemplate,
-  render,
   resolvePort,
   selects,
   type Values,
 } from './chart.ts';
+import { renderMatrix } from './render-matrix.ts';
 import type { PodDisruptionBudget, ServiceAccount } from './k8s-types.ts';
 
 const MATRIX: Record<string, Values> = {
@@ -50,18 +49,7 @@ const MATRIX: Record<string, Values> = {
 };
 
 describe('Deployment, Service, PodDisruptionBudget', () => {
-  const renders = new Map<string, Rendered>();
-  const get = (name: string): Rendered => {
-    const rendered = renders.get(name);
-    if (!rendered) throw new Error(`no render ${name}`);
-    return rendered;
-  };
-
-  beforeAll(async () => {
-    const names = Object.keys(MATRIX);
-    const results = await Promise.all(names.map((name) => render(MATRIX[name])));
-    names.forEach((name, index) => renders.set(name, results[index] as Rendered));
-  });
+  const get = renderMatrix(MATRIX);
 
   it('runs 2 replicas by default and the configured number otherwise', () => {
     expect(get('defaults').deployment.spec.replicas).toBe(2);

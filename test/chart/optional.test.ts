@@ -1,14 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { NAMESPACE, render, resolvePort, selects, type Rendered, type Values } from './chart.ts';
+import { describe, expect, it } from 'vitest';
+import { NAMESPACE, resolvePort, selects, type Values } from './chart.ts';
+import { renderMatrix } from './render-matrix.ts';
 import type { NetworkPolicy, ServiceMonitor } from './k8s-types.ts';
 
 describe('optional parts', () => {
-  const renders = new Map<string, Rendered>();
-  const get = (name: string): Rendered => {
-    const rendered = renders.get(name);
-    if (!rendered) throw new Error(`no render ${name}`);
-    return rendered;
-  };
   const matrix: Record<string, Values> = {
     defaults: {},
     monitoring: { metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } } } },
@@ -24,12 +19,7 @@ describe('optional parts', () => {
     networkPolicyNoScrape: { networkPolicy: { enabled: true, metricsFrom: [] } },
     tests: { tests: { enabled: false } },
   };
-
-  beforeAll(async () => {
-    const names = Object.keys(matrix);
-    const results = await Promise.all(names.map((name) => render(matrix[name])));
-    names.forEach((name, index) => renders.set(name, results[index] as Rendered));
-  });
+  const get = renderMatrix(matrix);
 
   it('renders no ServiceMonitor and no NetworkPolicy by default', () => {
     expect(get('defaults').all('ServiceMonitor')).toEqual([]);

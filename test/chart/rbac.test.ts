@@ -1,14 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CERT_MANAGER_VALUES,
   EXISTING_SECRET_VALUES,
   FULLNAME,
   NAMESPACE,
-  type Rendered,
   flag,
-  render,
   type Values,
 } from './chart.ts';
+import { renderMatrix } from './render-matrix.ts';
 import type { PolicyRule, Role, RoleBinding } from './k8s-types.ts';
 
 /** One line per (group, resource, name, verb) a render grants: easy to compare exactly. */
@@ -35,24 +34,13 @@ const CLASS_READS = [
 ];
 
 describe('RBAC', () => {
-  const renders = new Map<string, Rendered>();
-  const get = (name: string): Rendered => {
-    const rendered = renders.get(name);
-    if (!rendered) throw new Error(`no render ${name}`);
-    return rendered;
-  };
   const matrix: Record<string, Values> = {
     selfManaged: {},
     secretName: { certificates: { selfManaged: { secretName: 'webhook-certs' } } },
     certManager: CERT_MANAGER_VALUES,
     existingSecret: EXISTING_SECRET_VALUES,
   };
-
-  beforeAll(async () => {
-    const names = Object.keys(matrix);
-    const results = await Promise.all(names.map((name) => render(matrix[name])));
-    names.forEach((name, index) => renders.set(name, results[index] as Rendered));
-  });
+  const get = renderMatrix(matrix);
 
   it('selfManaged: classes read cluster-wide, its own configuration and its own Secret by name, plus create on Secrets', () => {
     const rendered = get('selfManaged');

@@ -15,9 +15,10 @@ import {
   SAMPLE_CA_BUNDLE,
   helmTemplate,
   ownedBy,
-  render,
+  type render,
   selects,
 } from './chart.ts';
+import { renderMatrix } from './render-matrix.ts';
 import type { ValidatingWebhookConfiguration } from './k8s-types.ts';
 import { handledResources } from '../../src/rules/table.ts';
 import { CHART_GROUPS } from '../support/api-groups.ts';
@@ -44,22 +45,11 @@ const modes = {
 };
 
 describe('ValidatingWebhookConfiguration', () => {
-  const renders = new Map<string, Rendered>();
-  const get = (name: string): Rendered => {
-    const rendered = renders.get(name);
-    if (!rendered) throw new Error(`no render ${name}`);
-    return rendered;
-  };
-
-  beforeAll(async () => {
-    const matrix: [string, Parameters<typeof render>[0]][] = [
-      ...Object.entries(modes),
-      ['custom', { webhook: { failurePolicy: 'Ignore', timeoutSeconds: 10, skipLabelKey: 'example.com/no-validation' } }],
-      ['namespaceSelector', { webhook: { namespaceSelector: { matchLabels: { team: 'storage' } } } }],
-      ['annotations', { ...CERT_MANAGER_VALUES, webhook: { annotations: { 'example.com/owner': 'storage' } } }],
-    ];
-    const results = await Promise.all(matrix.map(([, values]) => render(values)));
-    matrix.forEach(([name], index) => renders.set(name, results[index] as Rendered));
+  const get = renderMatrix({
+    ...modes,
+    custom: { webhook: { failurePolicy: 'Ignore', timeoutSeconds: 10, skipLabelKey: 'example.com/no-validation' } },
+    namespaceSelector: { webhook: { namespaceSelector: { matchLabels: { team: 'storage' } } } },
+    annotations: { ...CERT_MANAGER_VALUES, webhook: { annotations: { 'example.com/owner': 'storage' } } },
   });
 
   it('matches CREATE and UPDATE of exactly the six resources at exactly their versions', () => {
