@@ -2,32 +2,31 @@ import { X509Certificate } from 'node:crypto';
 import { connect as connectHttp2 } from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
-import { connect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CertificateSource } from '../../src/tls/certificate-source.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { caBundlesOf } from '../../src/tls/self-managed-ca-bundle.ts';
 import { carryOut, checkLifetimes, decide } from '../../src/tls/self-managed-rotation.ts';
 import type { CertificateLifetimes } from '../../src/tls/self-managed-rotation.ts';
 import { assessMaterial } from '../../src/tls/self-managed-secret.ts';
 import type { TlsMaterial } from '../../src/tls/self-managed-secret.ts';
-import { serviceDnsNames, startSelfManagedCertificates } from '../../src/tls/self-managed.ts';
+import { serviceDnsNames } from '../../src/tls/self-managed.ts';
 import { generateCertificateAuthority, generateServingCertificate } from '../../src/tls/self-signed.ts';
 import type { CertificateAuthority } from '../../src/tls/self-signed.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
-import type { ResourceRef } from '../support/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { recordingLogger, startServer } from './tls-probe.ts';
+import {
+  CONFIGURATION,
+  CONFIGURATIONS,
+  SERVER_NAME,
+  SERVICE,
+  apiServerHandshake,
+  certificatesOf,
+  useSelfManagedFixture,
+} from './self-managed-fixture.ts';
+import { startServer } from './tls-probe.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const NAMESPACE = 'webhook-system';
-const SERVICE = { namespace: NAMESPACE, name: 'snapshot-webhook' };
 const DNS_NAMES = serviceDnsNames(SERVICE);
-const SERVER_NAME = 'snapshot-webhook.webhook-system.svc';
-const CONFIGURATION = 'snapshot-webhook';
-const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
 
 function pem(ca: CertificateAuthority): string {
   return new X509Certificate(ca.cert).toString();
@@ -99,40 +98,20 @@ describe('decide: the next step from what the Secret holds', () => {
 const ROTATING: CertificateLifetimes = { caMs: 6000, servingMs: 3000, renewFraction: 0.5, propagationMs: 500 };
 
 describe('rotation against the API server, watched through real handshakes', () => {
-  let api: FakeApiServer;
-  let cleanups: (() => unknown)[];
+  const fixture = useSelfManagedFixture({ pollIntervalMs: 50, lifetimes: ROTATING });
+  const { startReplica } = fixture;
 
-  beforeEach(async () => {
-    api = await FakeApiServer.start({ groups: [CORE_GROUP, ADMISSION_REGISTRATION_GROUP] });
-    api.createObject(CONFIGURATIONS, {
+  // Registered after the fixture's, so it runs once this test's API server is up.
+  beforeEach(() => {
+    fixture.api.createObject(CONFIGURATIONS, {
       metadata: { name: CONFIGURATION },
       webhooks: ['snapshot.webhook.io', 'groupsnapshot.webhook.io'].map((name) => ({ name, clientConfig: { service: { ...SERVICE, path: '/validate' } } })),
     });
-    cleanups = [];
   });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await api.close();
-  });
-
-  async function startReplica(): Promise<CertificateSource> {
-    const source = await startSelfManagedCertificates({
-      kubeConfig: api.kubeConfig(),
-      secret: { namespace: NAMESPACE, name: 'snapshot-webhook-tls' },
-      service: SERVICE,
-      webhookConfiguration: CONFIGURATION,
-      logger: recordingLogger(),
-      pollIntervalMs: 50,
-      lifetimes: ROTATING,
-    });
-    cleanups.push(() => source.close());
-    return source;
-  }
 
   /** The caBundle now: both webhooks always carry the same one. */
   function caBundle(): string {
-    const [first, second] = caBundlesOf(api.getObject(CONFIGURATIONS, CONFIGURATION) ?? {});
+    const [first, second] = caBundlesOf(fixture.api.getObject(CONFIGURATIONS, CONFIGURATION) ?? {});
     expect(second).toBe(first);
     return first ?? '';
   }
@@ -153,7 +132,7 @@ describe('rotation against the API server, watched through real handshakes', () 
     for (;;) {
       const bundleAt = Date.now();
       const bundle = caBundle();
-      const served = await handshake(port, bundle);
+      const served = await apiServerHandshake(port, bundle);
       const authorities = certificatesOf(bundle);
       const issuer = authorities.find((authority) => served.checkIssued(authority) && served.verify(authority.publicKey));
       const observation = { bundleAt, at: Date.now(), bundle: authorities.map((a) => a.fingerprint256), served: served.fingerprint256, issuer: issuer?.fingerprint256 ?? '' };
@@ -167,7 +146,7 @@ describe('rotation against the API server, watched through real handshakes', () 
   it('renews from the same CA, then trusts a new CA before serving a certificate it signed, then drops the old CA', async () => {
     const source = await startReplica();
     const server = await startServer(source);
-    cleanups.push(() => server.close());
+    fixture.onCleanup(() => server.close());
     const [firstCa] = certificatesOf(caBundle()).map((authority) => authority.fingerprint256);
 
     const observations = await observe(server.port, (observation) => !observation.bundle.includes(firstCa ?? ''));
@@ -203,12 +182,12 @@ describe('rotation against the API server, watched through real handshakes', () 
       if (request.url === '/slow') void released.then(() => response.end('slow'));
       else response.end('ok');
     });
-    cleanups.push(() => server.close());
+    fixture.onCleanup(() => server.close());
     const ca = caBundle();
     const firstIssuer = new X509Certificate(source.current().cert).issuer;
     const session = connectHttp2(`https://127.0.0.1:${server.port}`, { ca, servername: SERVER_NAME });
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca, servername: SERVER_NAME });
-    cleanups.push(() => session.close(), () => agent.destroy());
+    fixture.onCleanup(() => session.close(), () => agent.destroy());
     expect(await get2(session, '/')).toBe('ok');
     const opened = await get1(agent, server.port, '/');
     const heldFingerprint = opened.peer;
@@ -216,7 +195,7 @@ describe('rotation against the API server, watched through real handshakes', () 
 
     const slow = Promise.all([get2(session, '/slow'), get1(agent, server.port, '/slow')]);
     await waitFor('a certificate of a new CA to be served', () => new X509Certificate(source.current().cert).issuer !== firstIssuer, { timeoutMs: 8000 });
-    const fresh = await handshake(server.port, caBundle());
+    const fresh = await apiServerHandshake(server.port, caBundle());
     expect(fresh.fingerprint256).not.toBe(heldFingerprint);
     release();
 
@@ -231,21 +210,6 @@ describe('rotation against the API server, watched through real handshakes', () 
     expect((session.socket as TLSSocket).getPeerCertificate().fingerprint256).toBe(heldFingerprint);
   });
 });
-
-function certificatesOf(bundle: string): X509Certificate[] {
-  return (bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((text) => new X509Certificate(text));
-}
-
-/** A handshake as the API server makes it: to the Service's name, trusting the caBundle only. */
-function handshake(port: number, ca: string): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: SERVER_NAME, ca }, () => {
-      resolve(socket.getPeerX509Certificate() as X509Certificate);
-      socket.destroy();
-    });
-    socket.on('error', reject);
-  });
-}
 
 function get2(session: ClientHttp2Session, path: string): Promise<string> {
   return new Promise((resolve, reject) => {

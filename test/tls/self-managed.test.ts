@@ -1,45 +1,31 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { connect } from 'node:tls';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CertificateSource } from '../../src/tls/certificate-source.ts';
+import { describe, expect, it } from 'vitest';
 import { caBundlesOf } from '../../src/tls/self-managed-ca-bundle.ts';
-import { serviceDnsNames, startSelfManagedCertificates } from '../../src/tls/self-managed.ts';
-import type { SelfManagedOptions } from '../../src/tls/self-managed.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.ts';
+import { serviceDnsNames } from '../../src/tls/self-managed.ts';
 import { createTestCertificates } from '../support/certificates.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
 import type { JsonObject, ResourceRef } from '../support/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { recordingLogger, startServer } from './tls-probe.ts';
-import type { RecordingLogger } from './tls-probe.ts';
+import {
+  CONFIGURATION,
+  CONFIGURATIONS,
+  NAMESPACE,
+  SECRET,
+  SERVICE,
+  apiServerHandshake,
+  certificatesOf,
+  useSelfManagedFixture,
+} from './self-managed-fixture.ts';
+import { startServer } from './tls-probe.ts';
 
 /**
  * Self-managed certificates against the fake API server: the Secret and the caBundle as the
  * replicas leave them, and real TLS handshakes from a client that trusts only the caBundle.
  */
-const NAMESPACE = 'webhook-system';
-const SECRET = { namespace: NAMESPACE, name: 'snapshot-webhook-tls' };
-const SERVICE = { namespace: NAMESPACE, name: 'snapshot-webhook' };
-const CONFIGURATION = 'snapshot-webhook';
-const SERVER_NAME = 'snapshot-webhook.webhook-system.svc';
 const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespace: NAMESPACE };
-const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
 const SECRET_PATH = `/api/v1/namespaces/${NAMESPACE}/secrets`;
 
-let api: FakeApiServer;
-let logger: RecordingLogger;
-let cleanups: (() => unknown)[];
-
-beforeEach(async () => {
-  api = await FakeApiServer.start({ groups: [CORE_GROUP, ADMISSION_REGISTRATION_GROUP] });
-  logger = recordingLogger();
-  cleanups = [];
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await api.close();
-});
+const fixture = useSelfManagedFixture({ pollIntervalMs: 100, lifetimes: { propagationMs: 300 } });
+const { startReplica } = fixture;
 
 /** Two webhooks without caBundle, as the chart installs it; `keptField` stands for fields a client may not know. */
 function webhookConfiguration(): JsonObject {
@@ -53,50 +39,20 @@ function webhookConfiguration(): JsonObject {
   return { metadata: { name: CONFIGURATION }, webhooks: [webhook('snapshot.webhook.io'), webhook('groupsnapshot.webhook.io')] };
 }
 
-async function startReplica(overrides: Partial<SelfManagedOptions> = {}): Promise<CertificateSource> {
-  const source = await startSelfManagedCertificates({
-    kubeConfig: api.kubeConfig(),
-    secret: SECRET,
-    service: SERVICE,
-    webhookConfiguration: CONFIGURATION,
-    logger,
-    pollIntervalMs: 100,
-    lifetimes: { propagationMs: 300 },
-    ...overrides,
-  });
-  cleanups.push(() => source.close());
-  return source;
-}
-
 function secretData(): Record<string, string> {
-  const data = (api.getObject(SECRETS, SECRET.name)?.data ?? {}) as Record<string, string>;
+  const data = (fixture.api.getObject(SECRETS, SECRET.name)?.data ?? {}) as Record<string, string>;
   return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
 }
 
 function caBundles(): string[] {
-  const configuration = api.getObject(CONFIGURATIONS, CONFIGURATION);
+  const configuration = fixture.api.getObject(CONFIGURATIONS, CONFIGURATION);
   return configuration === undefined ? [] : caBundlesOf(configuration);
-}
-
-function certificatesOf(bundle: string): X509Certificate[] {
-  return (bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
-}
-
-/** A handshake as the API server makes it: to the Service's name, trusting the caBundle only. */
-function handshake(port: number, ca: string): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: SERVER_NAME, ca }, () => {
-      resolve(socket.getPeerX509Certificate() as X509Certificate);
-      socket.destroy();
-    });
-    socket.on('error', reject);
-  });
 }
 
 describe('start-up', () => {
   /** The layout of the Secret; returns its CA and serving certificate. */
   function expectSecretLayout(): { ca: X509Certificate; leaf: X509Certificate } {
-    expect(api.getObject(SECRETS, SECRET.name)?.type).toBe('kubernetes.io/tls');
+    expect(fixture.api.getObject(SECRETS, SECRET.name)?.type).toBe('kubernetes.io/tls');
     const data = secretData();
     expect(Object.keys(data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
     const [ca, ...others] = certificatesOf(data['ca.crt'] ?? '');
@@ -110,7 +66,7 @@ describe('start-up', () => {
   }
 
   it('creates the Secret, sets the caBundle of every webhook, and serves a certificate the caBundle verifies', async () => {
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     const source = await startReplica();
 
     const { ca, leaf } = expectSecretLayout();
@@ -121,39 +77,39 @@ describe('start-up', () => {
       'snapshot-webhook.webhook-system.svc',
       'snapshot-webhook.webhook-system.svc.cluster.local',
     ]);
-    const annotations = (api.getObject(SECRETS, SECRET.name)?.metadata as JsonObject).annotations;
+    const annotations = (fixture.api.getObject(SECRETS, SECRET.name)?.metadata as JsonObject).annotations;
     expect(annotations).toMatchObject({ 'snapshot-webhook.io/signing-ca': ca.fingerprint256, 'snapshot-webhook.io/serving-ca': ca.fingerprint256 });
 
     const bundle = secretData()['ca.crt'];
     expect(caBundles()).toEqual([bundle, bundle]);
-    const webhooks = api.getObject(CONFIGURATIONS, CONFIGURATION)?.webhooks as JsonObject[];
+    const webhooks = fixture.api.getObject(CONFIGURATIONS, CONFIGURATION)?.webhooks as JsonObject[];
     expect(webhooks.map((webhook) => webhook.keptField)).toEqual([{ by: 'snapshot.webhook.io' }, { by: 'groupsnapshot.webhook.io' }]);
 
     expect(source.current().fingerprint256).toBe(leaf.fingerprint256);
     const server = await startServer(source);
-    cleanups.push(() => server.close());
-    expect((await handshake(server.port, bundle ?? '')).fingerprint256).toBe(leaf.fingerprint256);
+    fixture.onCleanup(() => server.close());
+    expect((await apiServerHandshake(server.port, bundle ?? '')).fingerprint256).toBe(leaf.fingerprint256);
   });
 
   it('a second replica uses the Secret of the first: same certificate, no second create', async () => {
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     const first = await startReplica();
-    const writes = api.requests.filter((request) => request.method !== 'GET').length;
+    const writes = fixture.api.requests.filter((request) => request.method !== 'GET').length;
     const second = await startReplica();
 
     expect(second.current().fingerprint256).toBe(first.current().fingerprint256);
-    expect(api.requestsTo(SECRET_PATH, 'POST')).toHaveLength(1);
+    expect(fixture.api.requestsTo(SECRET_PATH, 'POST')).toHaveLength(1);
     // Nothing was due: the second replica wrote neither the Secret nor the caBundle.
-    expect(api.requests.filter((request) => request.method !== 'GET')).toHaveLength(writes);
+    expect(fixture.api.requests.filter((request) => request.method !== 'GET')).toHaveLength(writes);
   });
 
   it('replicas starting together agree on one Secret: one create wins, the others read it', async () => {
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     const replicas = await Promise.all([startReplica(), startReplica(), startReplica()]);
 
     const fingerprint = new X509Certificate(secretData()['tls.crt'] ?? '').fingerprint256;
     expect(replicas.map((replica) => replica.current().fingerprint256)).toEqual([fingerprint, fingerprint, fingerprint]);
-    const creates = api.requestsTo(SECRET_PATH, 'POST').map((request) => request.status);
+    const creates = fixture.api.requestsTo(SECRET_PATH, 'POST').map((request) => request.status);
     expect(creates.sort()).toEqual([201, 409, 409]);
     expect(caBundles()).toEqual([secretData()['ca.crt'], secretData()['ca.crt']]);
   });
@@ -178,22 +134,22 @@ describe('start-up', () => {
   };
 
   it.each(Object.keys(broken))('a Secret holding %s is regenerated in place, with a warning', async (what) => {
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     const { contents, step } = broken[what]!;
     const original = await contents();
     const data = Object.fromEntries(Object.entries(original).map(([key, text]) => [key, Buffer.from(text).toString('base64')]));
-    const before = api.createObject(SECRETS, { metadata: { name: SECRET.name }, type: 'kubernetes.io/tls', data });
+    const before = fixture.api.createObject(SECRETS, { metadata: { name: SECRET.name }, type: 'kubernetes.io/tls', data });
 
     const source = await startReplica();
 
-    const after = api.getObject(SECRETS, SECRET.name);
+    const after = fixture.api.getObject(SECRETS, SECRET.name);
     expect((after?.metadata as JsonObject).uid).toBe((before.metadata as JsonObject).uid);
     const repaired = secretData();
     expect(source.current().fingerprint256).toBe(new X509Certificate(repaired['tls.crt'] ?? '').fingerprint256);
     expect(source.current().dnsNames).toEqual(serviceDnsNames(SERVICE));
     if (step === 'new-certificate') expect(repaired['ca.key']).toBe(original['ca.key']);
     expect(caBundles()).toEqual([repaired['ca.crt'], repaired['ca.crt']]);
-    const warnings = logger.records.filter((record) => record.level === 'warn' && record.message.endsWith(`: ${step}`));
+    const warnings = fixture.logger.records.filter((record) => record.level === 'warn' && record.message.endsWith(`: ${step}`));
     expect(warnings).toHaveLength(1);
   });
 
@@ -201,10 +157,10 @@ describe('start-up', () => {
     const source = await startReplica();
     expect(source.current().dnsNames).toEqual(serviceDnsNames(SERVICE));
     await waitFor('a warning about the missing configuration', () =>
-      logger.records.some((record) => record.level === 'warn' && record.message.includes('does not exist')),
+      fixture.logger.records.some((record) => record.level === 'warn' && record.message.includes('does not exist')),
     );
 
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     await waitFor('the caBundle to be set', () => caBundles().every((bundle) => bundle !== '' && bundle === secretData()['ca.crt']), {
       timeoutMs: 3000,
     });
@@ -214,15 +170,15 @@ describe('start-up', () => {
 
 describe('while running', () => {
   it('a deleted Secret is recreated with a new CA, which is trusted before a certificate it signed is served', async () => {
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     const source = await startReplica();
     const server = await startServer(source);
-    cleanups.push(() => server.close());
+    fixture.onCleanup(() => server.close());
     const before = secretData();
     const [oldCa] = certificatesOf(before['ca.crt'] ?? '');
 
-    api.deleteObject(SECRETS, SECRET.name);
-    await waitFor('the Secret to be recreated', () => api.getObject(SECRETS, SECRET.name) !== undefined, { timeoutMs: 3000 });
+    fixture.api.deleteObject(SECRETS, SECRET.name);
+    await waitFor('the Secret to be recreated', () => fixture.api.getObject(SECRETS, SECRET.name) !== undefined, { timeoutMs: 3000 });
     const recreated = secretData();
     // The certificate being served stays, its CA stays trusted, a new CA joins.
     expect(recreated['tls.crt']).toBe(before['tls.crt']);
@@ -232,26 +188,26 @@ describe('while running', () => {
     expect(newCa?.checkPrivateKey(createPrivateKey(recreated['ca.key'] ?? ''))).toBe(true);
 
     await waitFor('a certificate of the new CA to be served', () => source.current().cert !== before['tls.crt'], { timeoutMs: 5000 });
-    const served = await handshake(server.port, caBundles()[0] ?? '');
+    const served = await apiServerHandshake(server.port, caBundles()[0] ?? '');
     expect(served.verify(newCa!.publicKey)).toBe(true);
-    expect(logger.records.some((record) => record.level === 'warn' && record.message.includes('the Secret is gone'))).toBe(true);
+    expect(fixture.logger.records.some((record) => record.level === 'warn' && record.message.includes('the Secret is gone'))).toBe(true);
   });
 
   it('with the API server out of reach, keeps serving and warns; once it is back, repairs the caBundle', async () => {
-    api.createObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.createObject(CONFIGURATIONS, webhookConfiguration());
     const source = await startReplica();
     const served = source.current().fingerprint256;
 
-    await api.setUnreachable(true);
+    await fixture.api.setUnreachable(true);
     await waitFor('a warning that the API server is out of reach', () =>
-      logger.records.some((record) => record.level === 'warn' && record.message.includes('still serving the current certificate')),
+      fixture.logger.records.some((record) => record.level === 'warn' && record.message.includes('still serving the current certificate')),
     );
     expect(source.current().fingerprint256).toBe(served);
     // Someone empties the caBundle meanwhile (the fake's store stays writable from here).
-    api.updateObject(CONFIGURATIONS, webhookConfiguration());
+    fixture.api.updateObject(CONFIGURATIONS, webhookConfiguration());
     expect(caBundles()).toEqual(['', '']);
 
-    await api.setUnreachable(false);
+    await fixture.api.setUnreachable(false);
     await waitFor('the caBundle to be set again', () => caBundles().every((bundle) => bundle === secretData()['ca.crt']), { timeoutMs: 5000 });
     expect(source.current().fingerprint256).toBe(served);
   });
