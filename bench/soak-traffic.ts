@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
-import { Agent, request as httpsRequest } from 'node:https';
-import { postOnSession } from '../test/support/clients.ts';
+import { Agent } from 'node:https';
+import { postHttp1, postOnSession } from '../test/support/clients.ts';
 
 export interface MixEntry {
   readonly name: string;
@@ -83,29 +83,9 @@ function http2Sender(origin: string, ca: string): { send: Send; close: () => voi
   return { send, close: () => session?.close() };
 }
 
+/** Over `agent`'s kept-alive connections, or (without one) over a new connection for every request. */
 function http1Sender(origin: string, ca: string, agent: Agent | undefined): Send {
-  return (entry) =>
-    new Promise((resolve, reject) => {
-      const request = httpsRequest(
-        `${origin}/validate?timeout=3s`,
-        {
-          method: 'POST',
-          ca,
-          agent: agent ?? new Agent({ keepAlive: false, ALPNProtocols: ['http/1.1'] }),
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(entry.body) },
-        },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-          response.on('error', reject);
-        },
-      );
-      request.setTimeout(10_000, () => request.destroy(new Error('no answer within 10 s')));
-      request.on('error', reject);
-      request.end(entry.body);
-    });
+  return (entry) => postHttp1(`${origin}/validate?timeout=3s`, entry.body, { ca, agent, timeoutSeconds: 10 });
 }
 
 /** Why an answer is wrong, or undefined when it is what the entry must get. */

@@ -14,6 +14,10 @@ export interface PostOptions {
   readonly contentType?: string;
   readonly agent?: Agent;
   readonly method?: string;
+  /** The TLS server name to ask for, when it is not the URL's host (a Service name, say). */
+  readonly servername?: string;
+  /** Gives up (rejects) when the connection stays silent this long; by default it waits. */
+  readonly timeoutSeconds?: number;
 }
 
 export function postHttp1(url: string, body: string, options: PostOptions): Promise<ClientResponse> {
@@ -23,6 +27,7 @@ export function postHttp1(url: string, body: string, options: PostOptions): Prom
       {
         method: options.method ?? 'POST',
         ca: options.ca,
+        ...(options.servername === undefined ? {} : { servername: options.servername }),
         // Like Go's HTTP/1.1 client, offer http/1.1 by ALPN (without it the server also falls back to HTTP/1.1).
         agent: options.agent ?? new Agent({ ALPNProtocols: ['http/1.1'] }),
         headers: { 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) },
@@ -43,6 +48,10 @@ export function postHttp1(url: string, body: string, options: PostOptions): Prom
         response.on('error', reject);
       },
     );
+    const { timeoutSeconds } = options;
+    if (timeoutSeconds !== undefined) {
+      request.setTimeout(timeoutSeconds * 1000, () => request.destroy(new Error(`no answer within ${timeoutSeconds} s`)));
+    }
     request.on('error', reject);
     request.end(body);
   });

@@ -5,8 +5,8 @@
  * Bounded in time and in count; every failure is kept with when and where it happened.
  */
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
-import { Agent, request as httpsRequest } from 'node:https';
-import { postOnSession } from '../../support/clients.ts';
+import { Agent } from 'node:https';
+import { postHttp1, postOnSession } from '../../support/clients.ts';
 
 export interface Backend {
   /** https://localhost:PORT */
@@ -81,28 +81,13 @@ function judge(answer: Answer, review: Review): string | undefined {
   return decision === review.expected ? undefined : `${decision}, expected ${review.expected}`;
 }
 
+/** Over `agent`'s kept-alive connections, or (with false) over a new connection for every request. */
 function http1Sender(agent: Agent | false): Send {
   return (backend, review) =>
-    new Promise((resolve, reject) => {
-      const request = httpsRequest(
-        `${backend.origin}/validate?timeout=3s`,
-        {
-          method: 'POST',
-          ca: backend.ca,
-          ...(backend.servername === undefined ? {} : { servername: backend.servername }),
-          agent: agent === false ? new Agent({ keepAlive: false, ALPNProtocols: ['http/1.1'] }) : agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(review.body) },
-        },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(review.body);
+    postHttp1(`${backend.origin}/validate?timeout=3s`, review.body, {
+      ca: backend.ca,
+      servername: backend.servername,
+      agent: agent === false ? undefined : agent,
     });
 }
 
