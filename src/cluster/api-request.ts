@@ -25,25 +25,51 @@ export interface GetOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+export type ApiMethod = 'GET' | 'POST' | 'PUT';
+
+export interface ApiRequest extends GetOptions {
+  readonly method: ApiMethod;
+  readonly path: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+}
+
 const http = new IsomorphicFetchHttpLibrary();
+const METHODS: Readonly<Record<ApiMethod, HttpMethod>> = {
+  GET: HttpMethod.GET,
+  POST: HttpMethod.POST,
+  PUT: HttpMethod.PUT,
+};
 
 /**
- * GET a path of the API server with client-node's own transport, so that every kubeconfig
- * feature it supports (CA, client certificates, tokens, exec plugins, proxies) applies here too.
+ * GET a path of the API server with client-node's own transport (see sendToApi).
  * Raw rather than through the generated clients: discovery of a group has no generated call, and
  * a list needs a timeout the generated calls do not take.
  */
-export async function getFromApi(kubeConfig: KubeConfig, path: string, options: GetOptions): Promise<ApiResponse> {
+export function getFromApi(kubeConfig: KubeConfig, path: string, options: GetOptions): Promise<ApiResponse> {
+  return sendToApi(kubeConfig, { ...options, method: 'GET', path });
+}
+
+/**
+ * One request to the API server with client-node's own transport, so that every kubeconfig
+ * feature it supports (CA, client certificates, tokens, exec plugins, proxies) applies here too.
+ * Resolves with whatever status the API server answers; rejects only when no answer comes.
+ */
+export async function sendToApi(kubeConfig: KubeConfig, options: ApiRequest): Promise<ApiResponse> {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) {
     throw new Error('the kubeconfig has no current cluster');
   }
-  const url = new URL(cluster.server + path);
+  const url = new URL(cluster.server + options.path);
   for (const [key, value] of Object.entries(options.query ?? {})) {
     url.searchParams.set(key, value);
   }
-  const request = new RequestContext(url.toString(), HttpMethod.GET);
+  const request = new RequestContext(url.toString(), METHODS[options.method]);
   request.setHeaderParam('Accept', 'application/json');
+  if (options.body !== undefined) {
+    request.setHeaderParam('Content-Type', 'application/json');
+    request.setBody(JSON.stringify(options.body));
+  }
   await kubeConfig.applySecurityAuthentication(request);
   const timeout = AbortSignal.timeout(options.timeoutMs);
   request.setSignal(options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]));

@@ -17,6 +17,7 @@ import { WebhookError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { loadServingCertificate } from './certificate.ts';
 import type { ServingCertificate } from './certificate.ts';
+import { certificateLogFields } from './certificate-log.ts';
 import type { CertificateListener, CertificateSource } from './certificate-source.ts';
 
 export interface CertificateFilesOptions {
@@ -45,7 +46,7 @@ export async function watchCertificateFiles(options: CertificateFilesOptions): P
   const watcher = new CertificateFileWatcher(options, initial);
   watcher.start();
   options.logger.info(
-    { certFile: options.certFile, keyFile: options.keyFile, ...summary(initial) },
+    { certFile: options.certFile, keyFile: options.keyFile, ...certificateLogFields(initial) },
     'serving certificate loaded; watching its files for changes',
   );
   return watcher;
@@ -179,7 +180,7 @@ class CertificateFileWatcher implements CertificateSource {
     const previous = this.#certificate;
     this.#certificate = next;
     logger.info(
-      { certFile, keyFile, ...summary(next), previousFingerprint256: previous.fingerprint256 },
+      { certFile, keyFile, ...certificateLogFields(next), previousFingerprint256: previous.fingerprint256 },
       'serving certificate changed on disk; new connections get the new one',
     );
     for (const listener of this.#listeners) this.#notify(listener, next);
@@ -209,13 +210,4 @@ class CertificateFileWatcher implements CertificateSource {
 
 function isSamePair(a: ServingCertificate, b: ServingCertificate): boolean {
   return a.cert === b.cert && a.key === b.key;
-}
-
-function summary(certificate: ServingCertificate): Record<string, unknown> {
-  return {
-    subject: certificate.subject,
-    dnsNames: certificate.dnsNames,
-    notAfter: certificate.notAfter.toISOString(),
-    fingerprint256: certificate.fingerprint256,
-  };
 }

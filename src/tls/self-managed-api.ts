@@ -1,14 +1,15 @@
 /**
  * The few API calls of the self-managed certificates: GET, POST and PUT of one Secret and one
- * ValidatingWebhookConfiguration, as raw JSON over client-node's own transport (so every
- * kubeconfig feature applies, as in cluster/api-request.ts, which only GETs).
+ * ValidatingWebhookConfiguration, as raw JSON over client-node's own transport (sent by
+ * cluster/api-request.ts, so every kubeconfig feature applies).
  *
  * Raw JSON rather than the generated clients: a round trip through the generated models drops
  * the fields they do not know (those of a newer API server's webhooks), and a PUT would then
  * erase them from the live object.
  */
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { sendToApi } from '../cluster/api-request.ts';
+import type { ApiResponse } from '../cluster/api-request.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -19,29 +20,16 @@ export interface ObjectName {
 
 export type WriteMethod = 'POST' | 'PUT';
 
-export interface KubeResponse {
-  readonly status: number;
-  /** The decoded JSON body; undefined when the body is not JSON. */
-  readonly body: unknown;
-}
-
 /** An answer the caller does not handle, with what the API server said. */
 export class KubeApiError extends Error {
   readonly status: number;
 
-  constructor(method: string, path: string, response: KubeResponse) {
+  constructor(method: string, path: string, response: ApiResponse) {
     super(`${method} ${path} answered ${response.status}${describeStatus(response.body)}`);
     this.name = 'KubeApiError';
     this.status = response.status;
   }
 }
-
-const http = new IsomorphicFetchHttpLibrary();
-const METHODS: Readonly<Record<'GET' | WriteMethod, HttpMethod>> = {
-  GET: HttpMethod.GET,
-  POST: HttpMethod.POST,
-  PUT: HttpMethod.PUT,
-};
 
 export class KubeJsonClient {
   readonly #kubeConfig: KubeConfig;
@@ -74,20 +62,8 @@ export class KubeJsonClient {
     return response.body;
   }
 
-  async #send(method: 'GET' | WriteMethod, path: string, body?: JsonObject): Promise<KubeResponse> {
-    const cluster = this.#kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
-    const request = new RequestContext(cluster.server + path, METHODS[method]);
-    request.setHeaderParam('Accept', 'application/json');
-    if (body !== undefined) {
-      request.setHeaderParam('Content-Type', 'application/json');
-      request.setBody(JSON.stringify(body));
-    }
-    await this.#kubeConfig.applySecurityAuthentication(request);
-    request.setSignal(AbortSignal.any([this.#signal, AbortSignal.timeout(this.#timeoutMs)]));
-    const response = await http.send(request).toPromise();
-    const text = await response.body.text();
-    return { status: response.httpStatusCode, body: parseJson(text) };
+  #send(method: 'GET' | WriteMethod, path: string, body?: JsonObject): Promise<ApiResponse> {
+    return sendToApi(this.#kubeConfig, { method, path, body, timeoutMs: this.#timeoutMs, signal: this.#signal });
   }
 }
 
@@ -112,14 +88,6 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
   return `${error.message}${cause}`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function describeStatus(body: unknown): string {

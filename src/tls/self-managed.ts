@@ -15,6 +15,7 @@ import { Backoff, sleep } from '../cluster/backoff.ts';
 import { WebhookError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ServingCertificate } from './certificate.ts';
+import { certificateLogFields } from './certificate-log.ts';
 import type { CertificateListener, CertificateSource } from './certificate-source.ts';
 import { describeError, KubeJsonClient, secretPath, secretsPath } from './self-managed-api.ts';
 import type { JsonObject, ObjectName } from './self-managed-api.ts';
@@ -103,7 +104,7 @@ class SelfManagedCertificates implements CertificateSource {
     }
     const certificate = this.current();
     this.#options.logger.info(
-      { secret: this.#secretName(), webhookConfiguration: this.#options.webhookConfiguration, ...summary(certificate) },
+      { secret: this.#secretName(), webhookConfiguration: this.#options.webhookConfiguration, ...certificateLogFields(certificate) },
       'self-managed certificates: serving the certificate of the Secret',
     );
     void this.#run();
@@ -261,7 +262,7 @@ class SelfManagedCertificates implements CertificateSource {
     this.#certificate = leaf;
     if (previous === undefined) return;
     this.#options.logger.info(
-      { ...summary(leaf), issuer: state.leafIssuer?.subject, previousFingerprint256: previous.fingerprint256 },
+      { ...certificateLogFields(leaf), issuer: state.leafIssuer?.subject, previousFingerprint256: previous.fingerprint256 },
       'self-managed certificates: the Secret holds a new certificate; new connections get it',
     );
     for (const listener of this.#listeners) this.#notify(listener, leaf);
@@ -290,13 +291,4 @@ class SelfManagedCertificates implements CertificateSource {
   #secretName(): string {
     return `${this.#options.secret.namespace}/${this.#options.secret.name}`;
   }
-}
-
-function summary(certificate: ServingCertificate): Record<string, unknown> {
-  return {
-    subject: certificate.subject,
-    dnsNames: certificate.dnsNames,
-    notAfter: certificate.notAfter.toISOString(),
-    fingerprint256: certificate.fingerprint256,
-  };
 }
