@@ -10,6 +10,7 @@ import { reviewFrom } from './support/captures.ts';
 import { volumeGroupSnapshotClass, volumeSnapshotClass } from './support/class-fixtures.ts';
 import { http2Client, type Http2Client } from './support/clients.ts';
 import { FakeApiServer } from './support/fake-api-server.ts';
+import { testWebhookConfig } from './support/webhook-config.ts';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -26,25 +27,9 @@ let api: FakeApiServer;
 let webhook: RunningWebhook;
 let client: Http2Client;
 
+// Discovery every 0.2 s: a test installs the group CRDs while the server runs and waits for it to notice.
 function config(kubeconfig: string): WebhookConfig {
-  return {
-    port: 0,
-    metricsPort: 0,
-    bindAddress: '127.0.0.1',
-    tlsCertFile: '',
-    tlsPrivateKeyFile: '',
-    selfSignedCaFile: join(directory, 'ca.crt'),
-    tlsSecret: '',
-    webhookConfiguration: '',
-    service: '',
-    kubeconfig,
-    preventVolumeModeConversion: true,
-    drainSeconds: 0,
-    keepAliveTimeoutSeconds: 120,
-    bodyLimitBytes: 8 * 1024 * 1024,
-    discoveryIntervalSeconds: 0.2,
-    logLevel: 'silent',
-  };
+  return testWebhookConfig({ selfSignedCaFile: join(directory, 'ca.crt'), kubeconfig, discoveryIntervalSeconds: 0.2 });
 }
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { reviewFrom } from '../support/captures.ts';
 import { FakeApiServer } from '../support/fake-api-server.ts';
 import type { ResourceRef } from '../support/fake-api-server.ts';
 import { postOnSession } from '../support/clients.ts';
+import { testWebhookConfig } from '../support/webhook-config.ts';
 
 /** The serve command with --tls-secret: the certificate it serves comes from the Secret it made. */
 const NAMESPACE = 'webhook-system';
@@ -33,25 +34,13 @@ afterAll(async () => {
 });
 
 function config(overrides: Partial<WebhookConfig> = {}): WebhookConfig {
-  return {
-    port: 0,
-    metricsPort: 0,
-    bindAddress: '127.0.0.1',
-    tlsCertFile: '',
-    tlsPrivateKeyFile: '',
-    selfSignedCaFile: '',
+  return testWebhookConfig({
     tlsSecret: `${NAMESPACE}/snapshot-webhook-tls`,
     webhookConfiguration: 'snapshot-webhook',
     service: `${NAMESPACE}/snapshot-webhook`,
     kubeconfig,
-    preventVolumeModeConversion: true,
-    drainSeconds: 0,
-    keepAliveTimeoutSeconds: 120,
-    bodyLimitBytes: 8 * 1024 * 1024,
-    discoveryIntervalSeconds: 60,
-    logLevel: 'silent',
     ...overrides,
-  };
+  });
 }
 
 describe('serve --tls-secret', () => {
