@@ -19,6 +19,8 @@ export interface AppOptions {
   readonly cluster: ClusterView;
   readonly ruleOptions: RuleOptions;
   readonly metrics: WebhookMetrics;
+  /** The class caches whose watch is down, named in decision logs (see HandlerOptions). */
+  readonly staleClassCaches?: (() => readonly string[]) | undefined;
   readonly bodyLimitBytes: number;
   /** Idle time before a client connection (HTTP/1.1 keep-alive or HTTP/2 session) is closed. */
   readonly keepAliveTimeoutMs: number;
@@ -73,7 +75,7 @@ export function buildApp(options: AppOptions): WebhookApp {
     throw new WebhookError('NOT_FOUND', request.method, request.url);
   });
   app.setErrorHandler((error, request, reply) => {
-    const body = toErrorBody(error, options.bodyLimitBytes);
+    const body = toErrorBody(error, { bodyLimit: options.bodyLimitBytes, contentType: request.headers['content-type'] });
     options.metrics.badRequests.inc({ code: body.code });
     const log = body.statusCode >= 500 ? request.log.error.bind(request.log) : request.log.info.bind(request.log);
     log({ code: body.code, method: request.method, url: request.url, err: body.message }, 'request rejected');

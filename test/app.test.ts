@@ -123,6 +123,10 @@ describe('the exchange', () => {
     expect(answer.warnings).toEqual([
       'the snapshot webhook does not validate deployments.apps/v1: check the rules of its ValidatingWebhookConfiguration',
     ]);
+    const core = reviewFrom('02', (body) => {
+      body.request.resource = { group: '', version: 'v1', resource: 'pods' };
+    });
+    expect((await post('/validate', core)).body.response).toMatchObject({ allowed: true, warnings: [expect.stringContaining('does not validate pods/v1:')] });
   });
 
   it('answers nothing of the request but the uid', async () => {
@@ -152,8 +156,9 @@ describe('malformed requests get a 4xx JSON answer that says what is wrong', () 
     ],
     ['a CREATE without object', reviewFrom('02', (r) => { r.request.object = null; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body\.request\.object: must be set for VolumeSnapshot/],
     ['an UPDATE without oldObject', reviewFrom('06', (r) => { delete r.request.oldObject; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /oldObject: must be set/],
-    ['a wrong content type', reviewFrom('02'), 'text/plain', 415, 'SVW_ERR_MEDIA_TYPE', /unsupported content type/],
-    ['YAML', 'apiVersion: admission.k8s.io/v1', 'application/yaml', 415, 'SVW_ERR_MEDIA_TYPE', /unsupported content type/],
+    ['a wrong content type', reviewFrom('02'), 'text/plain', 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type "text\/plain": send application\/json$/],
+    ['YAML', 'apiVersion: admission.k8s.io/v1', 'application/yaml', 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type "application\/yaml": send application\/json$/],
+    ['no content type', reviewFrom('02'), null, 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type none: send application\/json$/],
     ['a body over the limit', { pad: 'x'.repeat(70 * 1024) }, 'application/json', 413, 'SVW_ERR_BODY_TOO_LARGE', /larger than the limit of 65536 bytes/],
     // Parsed as an ordinary key (Kubernetes allows it), so the body is answered as what it is: no review.
     ['a body whose only key is "__proto__"', '{"__proto__": {"request": {}}}', 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /request/],

@@ -44,10 +44,12 @@ function checkObject(schemas: SchemaSet, family: ResourceFamily, object: unknown
 
 function unknownResourceWarning(request: AdmissionRequest): Warning {
   const { group, version, resource } = request.resource;
+  // The core group is the empty string: "pods/v1", not "pods./v1".
+  const name = group === '' ? `${resource}/${version}` : `${resource}.${group}/${version}`;
   return {
     rule: 'unknown-resource',
     message:
-      `the snapshot webhook does not validate ${resource}.${group}/${version}: ` +
+      `the snapshot webhook does not validate ${name}: ` +
       'check the rules of its ValidatingWebhookConfiguration',
   };
 }

@@ -10,13 +10,20 @@ export interface ErrorBody {
   readonly message: string;
 }
 
+/** What the request said about its body, for the words of an error. */
+export interface RequestBodyFacts {
+  readonly bodyLimit: number;
+  /** The Content-Type header as sent, if any (Fastify 5's error no longer names it). */
+  readonly contentType?: string | undefined;
+}
+
 /** Fastify's own body-parsing errors, answered in the words of our catalogue. */
-function fromFastify(error: FastifyError, bodyLimit: number): WebhookError | undefined {
+function fromFastify(error: FastifyError, facts: RequestBodyFacts): WebhookError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new WebhookError('MEDIA_TYPE', error.message.replace(/^Unsupported Media Type:?\s*/, '') || 'none');
+      return new WebhookError('MEDIA_TYPE', facts.contentType === undefined || facts.contentType === '' ? 'none' : JSON.stringify(facts.contentType.slice(0, 100)));
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new WebhookError('BODY_TOO_LARGE', String(bodyLimit));
+      return new WebhookError('BODY_TOO_LARGE', String(facts.bodyLimit));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new WebhookError('BODY_EMPTY');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -28,9 +35,8 @@ function fromFastify(error: FastifyError, bodyLimit: number): WebhookError | und
   }
 }
 
-export function toErrorBody(error: unknown, bodyLimit: number): ErrorBody {
-  const known =
-    error instanceof WebhookError ? error : fromFastify(error as FastifyError, bodyLimit);
+export function toErrorBody(error: unknown, facts: RequestBodyFacts): ErrorBody {
+  const known = error instanceof WebhookError ? error : fromFastify(error as FastifyError, facts);
   const webhookError = known ?? new WebhookError('INTERNAL', error instanceof Error ? error.message : String(error));
   return {
     statusCode: webhookError.statusCode,

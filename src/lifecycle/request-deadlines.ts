@@ -74,7 +74,7 @@ const OTHER_CLIENT_ERROR = { status: '400 Bad Request', message: 'Client Error' 
 
 function clientErrorAnswer(error: NodeJS.ErrnoException, requestTimeoutMs: number): { status: string; body: object } {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: '408 Request Timeout', body: toErrorBody(timeoutError(requestTimeoutMs), 0) };
+    return { status: '408 Request Timeout', body: toErrorBody(timeoutError(requestTimeoutMs), { bodyLimit: 0 }) };
   }
   const { status, message } = CLIENT_ERRORS[error.code ?? ''] ?? OTHER_CLIENT_ERROR;
   return { status, body: { statusCode: Number(status.slice(0, 3)), error: status.slice(4), message } };
