@@ -45,7 +45,9 @@ async function runServe(args: readonly string[]): Promise<number> {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === '--help' || command === '-h' || (command === 'serve' && rest.includes('--help'))) {
+  const serveArgs = command === 'serve' ? rest : argv;
+  const isServe = command !== 'validate' && command !== 'audit';
+  if (isServe && (serveArgs.includes('--help') || serveArgs.includes('-h'))) {
     process.stdout.write(USAGE + helpText(`${NAME} serve`));
     return 0;
   }
@@ -56,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
   if (command === 'validate') return runValidate(rest, io);
   if (command === 'audit') return runAudit(rest, io);
-  return runServe(command === 'serve' ? rest : argv);
+  return runServe(serveArgs);
 }
 
 main(process.argv.slice(2)).then(

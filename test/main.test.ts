@@ -11,8 +11,8 @@ import { runToExit, startWebhook } from './support/webhook-process.ts';
 const temporaryDirectory = () => mkdtempSync(join(tmpdir(), 'snapshot-webhook-test-'));
 
 describe('configuration', () => {
-  it('--help lists every flag with its environment variable', async () => {
-    const { code, stdout } = await runToExit(['--help']);
+  it.each([[['--help']], [['-h']], [['serve', '--help']], [['--port', '18999', '--help']]])('%j lists every flag with its environment variable', async (args) => {
+    const { code, stdout } = await runToExit(args);
     expect(code).toBe(0);
     for (const text of ['--port', 'SNAPSHOT_WEBHOOK_PORT', '--tls-cert-file', '--kubeconfig', '--drain-seconds', '--body-limit-bytes']) {
       expect(stdout).toContain(text);
@@ -26,6 +26,7 @@ describe('configuration', () => {
     [['--prevent-volume-mode-conversion=maybe'], {}, /--prevent-volume-mode-conversion: must be true or false/],
     [['--no-such-flag'], {}, /unknown flag --no-such-flag \(see --help\)/],
     [['--kubeconfig'], {}, /--kubeconfig needs a value/],
+    [['--keep-alive-timeout-seconds', '10'], {}, /--keep-alive-timeout-seconds: must be >= 90 \(got 10\)/],
     [[], { SNAPSHOT_WEBHOOK_DRAIN_SECONDS: '-1' }, /SNAPSHOT_WEBHOOK_DRAIN_SECONDS: must be >= 0 \(got -1\)/],
     [['--tls-cert-file', '/nonexistent/tls.crt'], {}, /--tls-cert-file and --tls-private-key-file must be given together/],
     [['--kubeconfig', '/nonexistent/kubeconfig'], {}, /cannot load kubeconfig \/nonexistent\/kubeconfig/],

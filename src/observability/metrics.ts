@@ -17,7 +17,7 @@ export interface WebhookMetrics {
   readonly decisionSeconds: Histogram<'kind'>;
   readonly warnings: Counter<'rule'>;
   readonly badRequests: Counter<'code'>;
-  readonly unknownResources: Counter<'group' | 'version' | 'resource'>;
+  readonly unknownResources: Counter;
   readonly certificateExpiry: Gauge;
   /** Reads the class caches at scrape time, so nothing has to push updates. */
   watchCaches(status: () => ClassCachesStatus): void;
@@ -59,8 +59,8 @@ export function createMetrics(): WebhookMetrics {
     }),
     unknownResources: new Counter({
       name: `${PREFIX}unknown_resources_total`,
-      help: 'Reviews of resources the webhook does not know (allowed with a warning): a configuration mistake',
-      labelNames: ['group', 'version', 'resource'],
+      // No labels: they would come from the request (unbounded, and request content on the metrics port).
+      help: 'Reviews of resources the webhook does not know (allowed with a warning; the log names the resource): a configuration mistake',
       registers,
     }),
     certificateExpiry: new Gauge({
