@@ -83,6 +83,7 @@ async function startAdmission(config: WebhookConfig, logger: PinoLogger, parts: 
     cluster,
     ruleOptions: { preventVolumeModeConversion: config.preventVolumeModeConversion },
     metrics,
+    staleClassCaches: caches ? () => staleCaches(caches.status()) : undefined,
     bodyLimitBytes: config.bodyLimitBytes,
     keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
     requestTimeoutMs: config.requestTimeoutSeconds === undefined ? undefined : config.requestTimeoutSeconds * 1000,
@@ -168,6 +169,13 @@ function notReadyReasons(state: StartState): string[] {
     reasons.push(`class caches not synced: ${syncing.join(', ')}`);
   }
   return reasons;
+}
+
+/** Caches that hold classes but have lost their watch: their state may be behind the cluster. */
+function staleCaches(status: ClassCachesStatus): string[] {
+  return (Object.keys(status) as Array<keyof ClassCachesStatus>).filter(
+    (name) => status[name].state === 'synced' && !status[name].watchConnected,
+  );
 }
 
 /** How long requests in flight get to finish once the drain is over. */

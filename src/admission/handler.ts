@@ -15,6 +15,11 @@ export interface HandlerOptions {
   readonly cluster: ClusterView;
   readonly ruleOptions: RuleOptions;
   readonly metrics: WebhookMetrics;
+  /**
+   * The class caches whose watch is down (the API server out of reach): decisions still use their
+   * last known state, and each decision's log line says so. Absent without a cluster.
+   */
+  readonly staleClassCaches?: (() => readonly string[]) | undefined;
 }
 
 /** POST of an AdmissionReview: parse, decide, answer; what is not a review throws a 4xx. */
@@ -32,7 +37,7 @@ export function reviewHandler(options: HandlerOptions) {
     });
     options.metrics.decisionSeconds.observe({ kind: decision.family?.kind ?? UNKNOWN }, (performance.now() - started) / 1000);
     record(options.metrics, review.request, decision);
-    logDecision(log, review.request, decision);
+    logDecision(log, review.request, decision, options.staleClassCaches);
     return result;
   };
 }
@@ -52,9 +57,15 @@ function record(metrics: WebhookMetrics, request: AdmissionRequest, decision: De
 }
 
 /** Denials at info (who, what, why), allows at debug; never a whole object at info. */
-function logDecision(log: FastifyBaseLogger, request: AdmissionRequest, decision: Decision): void {
+function logDecision(
+  log: FastifyBaseLogger,
+  request: AdmissionRequest,
+  decision: Decision,
+  staleClassCaches: HandlerOptions['staleClassCaches'],
+): void {
   const level = decision.outcome === 'denied' ? 'info' : decision.outcome === 'unknown' ? 'warn' : 'debug';
   if (!isLevelEnabled(log, level)) return;
+  const stale = staleClassCaches?.() ?? [];
   log[level](
     {
       uid: request.uid,
@@ -67,6 +78,7 @@ function logDecision(log: FastifyBaseLogger, request: AdmissionRequest, decision
       dryRun: request.dryRun,
       violations: decision.violations.map(fieldErrorText),
       warnings: decision.warnings.map((warning) => warning.message),
+      ...(stale.length > 0 ? { staleClassCaches: stale } : {}),
     },
     `review ${decision.outcome}`,
   );

@@ -120,6 +120,9 @@ describe('the API server fails under load', () => {
     expect(describeFailures(result.failures)).toBe('none');
     expect([...readiness]).toEqual([200]);
     expect(webhook.logs.some((line) => since(line) && line.msg === 'class cache stale: using last known state')).toBe(true);
+    // And each decision made meanwhile says which caches it read from their last known state.
+    const staleDecision = webhook.logs.find((line) => since(line) && line.msg === 'review denied' && Array.isArray(line.staleClassCaches));
+    expect(staleDecision?.staleClassCaches).toContain('snapshotClasses');
     // Caught up: the default made during the outage now blocks a second one (bounded wait).
     const second = { body: classReview('another', 'outage.csi.example.com'), expected: 'denied' as const };
     const deadline = Date.now() + 10_000;
