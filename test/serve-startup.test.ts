@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookConfig } from '../src/config/config.ts';
 import { serve } from '../src/serve.ts';
 import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from './support/api-groups.ts';
 import { FakeApiServer } from './support/fake-api-server.ts';
 import type { ResourceRef } from './support/fake-api-server.ts';
+import { testWebhookConfig } from './support/webhook-config.ts';
 
 /**
  * Self-managed start-up waits for the API server (up to a minute). Meanwhile the probe port must
@@ -34,28 +34,6 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function config(overrides: Partial<WebhookConfig>): WebhookConfig {
-  return {
-    port: 0,
-    metricsPort: 0,
-    bindAddress: '127.0.0.1',
-    tlsCertFile: '',
-    tlsPrivateKeyFile: '',
-    selfSignedCaFile: '',
-    tlsSecret: '',
-    webhookConfiguration: '',
-    service: '',
-    kubeconfig: '',
-    preventVolumeModeConversion: true,
-    drainSeconds: 0,
-    keepAliveTimeoutSeconds: 120,
-    bodyLimitBytes: 8 * 1024 * 1024,
-    discoveryIntervalSeconds: 60,
-    logLevel: 'silent',
-    ...overrides,
-  };
-}
-
 async function unusedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,7 +54,7 @@ describe('serve, while the certificate is still being obtained', () => {
     const kubeconfig = await api.writeKubeconfig(join(directory, 'kubeconfig'));
     const selfManaged = { tlsSecret: `${NAMESPACE}/snapshot-webhook-tls`, webhookConfiguration: 'snapshot-webhook', service: `${NAMESPACE}/snapshot-webhook` };
     await api.setUnreachable(true);
-    const starting = serve(config({ metricsPort, kubeconfig, ...selfManaged }), pino({ level: 'silent' }));
+    const starting = serve(testWebhookConfig({ metricsPort, kubeconfig, ...selfManaged }), pino({ level: 'silent' }));
     try {
       const live = await waitForProbe(metricsPort, '/livez');
       expect(live).toEqual({ status: 200, text: 'ok\n' });
@@ -97,7 +75,7 @@ describe('serve, while the certificate is still being obtained', () => {
   it('leaves nothing listening when the start fails', async () => {
     const metricsPort = await unusedPort();
     const certificateFiles = { tlsCertFile: join(directory, 'missing.crt'), tlsPrivateKeyFile: join(directory, 'missing.key') };
-    const failing = serve(config({ metricsPort, ...certificateFiles }), pino({ level: 'silent' }));
+    const failing = serve(testWebhookConfig({ metricsPort, ...certificateFiles }), pino({ level: 'silent' }));
     await expect(failing).rejects.toMatchObject({ message: expect.stringContaining('missing.crt') as unknown });
     await expect(probe(metricsPort, '/livez')).rejects.toThrow();
   });
