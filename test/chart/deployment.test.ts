@@ -152,10 +152,16 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
     expect(get('digest').container.image).toBe(`ghcr.io/snapshot-webhook/snapshot-webhook@sha256:${'a'.repeat(64)}`);
   });
 
-  it('sets resource requests and limits', () => {
+  it('requests the memory it was measured to use (docs/benchmarks.md: 150-210 MiB), with room above', () => {
     const { resources } = get('defaults').container;
-    expect(Object.keys(resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
-    expect(resources?.limits?.memory).toBeDefined();
+    expect(resources?.requests).toEqual({ cpu: '50m', memory: '192Mi' });
+    expect(resources?.limits).toEqual({ cpu: '500m', memory: '384Mi' });
+  });
+
+  it('has the appVersion of the package it ships (the image tag follows it)', () => {
+    const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(chart.appVersion).toBe(manifest.version);
   });
 
   it('has a PodDisruptionBudget exactly when there is more than one replica (unless disabled)', () => {

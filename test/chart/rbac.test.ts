@@ -51,7 +51,6 @@ describe('RBAC', () => {
       [
         ...CLASS_READS,
         `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} get`,
-        `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} patch`,
         `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} update`,
       ].sort(),
     );

@@ -32,6 +32,8 @@ const REFUSED: [string, Values, string][] = [
   ['an unknown anti-affinity preset', { podAntiAffinity: 'strict' }, "at '/podAntiAffinity': value must be one of 'soft', 'hard', 'none'"],
   ['a bad opt-out label key', { webhook: { skipLabelKey: 'no spaces/allowed here' } }, "at '/webhook/skipLabelKey'"],
   ['a toleration with a typo', { tolerations: [{ keey: 'a' }] }, "at '/tolerations/0': additional properties 'keey' not allowed"],
+  ['a memory request that is no quantity', { resources: { requests: { memory: 'lots' } } }, "at '/resources/requests/memory'"],
+  ['a CPU limit with a unit typo', { resources: { limits: { cpu: '500 m' } } }, "at '/resources/limits/cpu'"],
   ['a bad selector operator', { webhook: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } } }, "at '/webhook/namespaceSelector/matchExpressions/0/operator'"],
 ];
 
@@ -41,6 +43,7 @@ const ACCEPTED: [string, Values][] = [
   ['timeoutSeconds 30', { webhook: { timeoutSeconds: 30 } }],
   ['failurePolicy Ignore', { webhook: { failurePolicy: 'Ignore' } }],
   ['a PDB as a percentage', { podDisruptionBudget: { maxUnavailable: '50%' } }],
+  ['quantities in every form', { resources: { requests: { cpu: 0.25, memory: '200M' }, limits: { cpu: '1', memory: '1.5Gi', 'ephemeral-storage': '1e9' } } }],
   ['values a parent chart passes down', { global: { imageRegistry: 'example.com' } }],
   ['existingSecret complete', { certificates: { mode: 'existingSecret', existingSecret: { name: 'tls', caBundle: SAMPLE_CA_BUNDLE } } }],
 ];
