@@ -77,6 +77,34 @@ describe('malformed requests over the wire', () => {
     expect(after.status).toBe(200);
   });
 
+  const notAReview = (change: (review: ReturnType<typeof reviewFrom>) => void) => JSON.stringify(reviewFrom('02', change));
+  const malformed: ReadonlyArray<readonly [string, string, string, number, string]> = [
+    ['an empty body', '', 'application/json', 400, 'SVW_ERR_BODY_EMPTY'],
+    ['no request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
+    ['the wrong kind', notAReview((review) => { review.kind = 'Pod'; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
+    ['a number as uid', notAReview((review) => { review.request.uid = 42; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
+    ['a number where a name goes', notAReview((review) => {
+      (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 7 };
+    }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
+    ['a wrong content type', JSON.stringify(reviewFrom('02')), 'text/plain', 415, 'SVW_ERR_MEDIA_TYPE'],
+  ];
+
+  it.each(malformed)('%s, over HTTP/1.1 and HTTP/2: a 4xx JSON answer with its code', async (_name, body, contentType, status, code) => {
+    const ca = testApp.certificates.caCert;
+    const client = http2Client(origin, ca);
+    try {
+      const answers = [await postHttp1(`${origin}/validate`, body, { ca, contentType }), await client.post('/validate', body, contentType)];
+      for (const answer of answers) {
+        expect(answer.status).toBe(status);
+        expect(answer.headers['content-type']).toMatch(/^application\/json/);
+        expect(JSON.parse(answer.text)).toMatchObject({ statusCode: status, code });
+      }
+      expect(answers.map((answer) => answer.alpn)).toEqual(['http/1.1', 'h2']);
+    } finally {
+      client.close();
+    }
+  });
+
   it('a wrong content type and a wrong method', async () => {
     const ca = testApp.certificates.caCert;
     expect((await postHttp1(`${origin}/validate`, '{}', { ca, contentType: 'text/plain' })).status).toBe(415);
