@@ -89,7 +89,8 @@ describe('malformed requests over the wire', () => {
     ['a wrong content type', JSON.stringify(reviewFrom('02')), 'text/plain', 415, 'SVW_ERR_MEDIA_TYPE'],
   ];
 
-  it.each(malformed)('%s, over HTTP/1.1 and HTTP/2: a 4xx JSON answer with its code', async (_name, body, contentType, status, code) => {
+  const cases = malformed.map(([name, body, contentType, status, code]) => ({ name, body, contentType, status, code }));
+  it.each(cases)('$name, over HTTP/1.1 and HTTP/2: a 4xx JSON answer with its code', async ({ body, contentType, status, code }) => {
     const ca = testApp.certificates.caCert;
     const client = http2Client(origin, ca);
     try {
