@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { reviewFrom } from './support/captures.ts';
 import { http2Client, postHttp1 } from './support/clients.ts';
@@ -107,6 +110,45 @@ describe('SIGTERM under traffic', () => {
     expect(webhook.logs.map((line) => line.msg)).toContain('shut down');
   });
 });
+
+describe('SIGTERM with requests in flight', () => {
+  it('finishes a request whose body is still arriving when the drain ends, over HTTP/1.1 and HTTP/2, then exits 0', async () => {
+    const caFile = join(temporaryDirectory(), 'ca.crt');
+    const webhook = await startWebhook(['--self-signed-ca-file', caFile, '--drain-seconds', '0.5']);
+    const ca = readFileSync(caFile, 'utf8');
+    const body = JSON.stringify(reviewFrom('02'));
+    const half = body.length >> 1;
+
+    const socket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['http/1.1'] });
+    await once(socket, 'secureConnect');
+    socket.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(body.slice(0, half));
+    const http1Answer = readAll(socket);
+
+    const session = connectHttp2(`https://localhost:${webhook.admissionPort}`, { ca });
+    const stream = session.request({ ':method': 'POST', ':path': '/validate', 'content-type': 'application/json' });
+    stream.write(body.slice(0, half));
+    const http2Status = once(stream, 'response').then(([headers]) => (headers as Record<string, unknown>)[':status']);
+    stream.resume();
+
+    webhook.child.kill('SIGTERM');
+    await webhook.waitForLog((line) => line.msg === 'shutting down: unready, draining', 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // past the drain: the server is closing
+    socket.end(body.slice(half));
+    stream.end(body.slice(half));
+
+    expect(await http2Status).toBe(200);
+    expect(await http1Answer).toMatch(/^HTTP\/1\.1 200 /);
+    session.close();
+    expect(await webhook.exited).toBe(0);
+  });
+});
+
+async function readAll(socket: TLSSocket): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 describe('validate through the real executable', () => {
   it('exits 0 on good manifests, 1 on bad ones, 2 on a missing file', async () => {
