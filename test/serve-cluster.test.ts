@@ -114,7 +114,7 @@ describe('the default-class rule follows the cluster', () => {
     );
   });
 
-  it('keeps deciding from the last known state while the watch is down, and catches up after', async () => {
+  it('catches up after its watch is dropped: a default created meanwhile is seen (decisions during an outage: test/reliability/fault-api-server.test.ts)', async () => {
     const review = classReview('after-drop', 'dropped.csi.example.com');
     api.dropWatches();
     api.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass('dropped-default', 'dropped.csi.example.com', { isDefault: 'true' }));
