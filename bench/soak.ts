@@ -54,7 +54,8 @@ function render(report: SoakReport, problems: readonly string[]): string {
     `  requests      ${traffic.sent} sent, ${traffic.ok} answered as expected, ${traffic.skipped} skipped (in-flight cap)`,
     `  latency       p50 ${latencyMs.p50.toFixed(2)} ms, p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(1)} ms (client side; slowest: ` +
       `${Object.entries(traffic.slowestMs).map(([kind, slowest]) => `${kind} ${slowest.toFixed(0)} ms`).join(', ')})`,
-    `  RSS           ${mib(rss.startBytes)} after ${options.warmupSeconds} s warm-up -> ${mib(rss.endBytes)} at the end (max ${mib(rss.maxBytes)}); ` +
+    `  RSS           ${mib(report.samples[0]?.rssBytes ?? Number.NaN)} at the first scrape (start), ` +
+      `${mib(rss.startBytes)} after ${options.warmupSeconds} s warm-up -> ${mib(rss.endBytes)} at the end (max ${mib(rss.maxBytes)}); ` +
       `trend ${mib(rss.slopeBytesPerMinute)}/min, noise ±${mib(rss.noiseBytes)}: ${rss.flat ? 'no growth beyond noise' : 'GROWING'}`,
     `                (tolerance ${mib(rss.toleranceBytes)} over the run: a leak of ${leakPerRequest(report).toFixed(0)} bytes a request or more would show)`,
     `  heap used     ${mib(heapUsed.startBytes)} -> ${mib(heapUsed.endBytes)} (max ${mib(heapUsed.maxBytes)}); trend ${mib(heapUsed.slopeBytesPerMinute)}/min, noise ±${mib(heapUsed.noiseBytes)}: ${heapUsed.flat ? 'no growth beyond noise' : 'GROWING'}`,
