@@ -205,6 +205,13 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
     expect(get('affinity').deployment.spec.template.spec.affinity).toEqual(MATRIX.affinity?.affinity);
   });
 
+  it('rolls out surge-first, except under hard anti-affinity, where a surge pod could find no node', () => {
+    const rollingUpdate = (name: string) => get(name).deployment.spec.strategy?.rollingUpdate;
+    expect(rollingUpdate('defaults')).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+    expect(rollingUpdate('tuned')).toEqual({ maxUnavailable: 1, maxSurge: 0 });
+    expect(rollingUpdate('affinity')).toEqual({ maxUnavailable: 0, maxSurge: 1 }); // the preset is ignored then
+  });
+
   it('adds pod annotations and labels without breaking the selector', () => {
     const { metadata } = get('tuned').deployment.spec.template;
     expect(metadata.annotations).toEqual({ 'example.com/team': 'storage' });

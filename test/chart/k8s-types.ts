@@ -115,6 +115,7 @@ export interface Deployment extends K8sObject {
   readonly spec: {
     readonly replicas: number;
     readonly selector: LabelSelector;
+    readonly strategy?: { readonly type: string; readonly rollingUpdate?: { readonly maxUnavailable?: number | string; readonly maxSurge?: number | string } };
     readonly template: { readonly metadata: Omit<ObjectMeta, 'name'>; readonly spec: PodSpec };
   };
 }
