@@ -1,11 +1,14 @@
 /**
  * A serving certificate checked before it is used: parseable, key matches, not expired, not
- * signed with a broken hash. Checking here turns a TLS failure that kube-apiserver would report
- * as an opaque "failed calling webhook" into a message that names the problem.
+ * signed with a broken hash, no key OpenSSL would refuse to serve. Checking here turns a TLS
+ * failure that kube-apiserver would report as an opaque "failed calling webhook", or an OpenSSL
+ * stack trace at start-up, into a message that names the problem.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { WebhookError } from '../errors.ts';
+import { TLS_CIPHERS } from './server-tls.ts';
 
 export interface ServingCertificate {
   /** PEM: the leaf first, then any intermediates, as given. */
@@ -40,7 +43,15 @@ const WEAK_SIGNATURE_ALGORITHMS = new Set([
   '1.2.840.10040.4.3', // dsa-with-sha1
 ]);
 
+// What OpenSSL says when a key is below its security level: the leaf's ("ee") or another one's in
+// the file ("ca").
+const KEY_TOO_SMALL = new Set(['ERR_SSL_EE_KEY_TOO_SMALL', 'ERR_SSL_CA_KEY_TOO_SMALL']);
+
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+// Text on the line after an END CERTIFICATE, typically the next BEGIN when files were joined
+// without a newline: OpenSSL refuses the file ("bad end line") though each block parses alone.
+const TEXT_AFTER_END = /-----END CERTIFICATE-----[ \t]*[^\s]/;
 
 /**
  * Parses and checks a certificate (chain) and its key.
@@ -58,6 +69,7 @@ export function loadServingCertificate(
     throw invalid(`${labels.key} does not match ${labels.certificate} (subject ${leaf.subject})`);
   }
   chain.forEach((certificate) => checkUsable(certificate, labels.certificate));
+  checkOpenSslAccepts(chain, certPem, keyPem, labels.certificate);
   return {
     cert: certPem,
     key: keyPem,
@@ -72,6 +84,9 @@ export function loadServingCertificate(
 function parseChain(certPem: string, label: string): X509Certificate[] {
   const blocks = certPem.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) throw invalid(`${label} holds no PEM certificate (BEGIN CERTIFICATE)`);
+  if (TEXT_AFTER_END.test(certPem)) {
+    throw invalid(`${label}: a line goes on after END CERTIFICATE; put a newline after each certificate`);
+  }
   return blocks.map((block, index) => {
     try {
       return new X509Certificate(block);
@@ -107,6 +122,55 @@ function checkUsable(certificate: X509Certificate, label: string): void {
 // exempts self-signed certificates the same way). A self-signed leaf gets no such pass.
 function isSelfSignedCa(certificate: X509Certificate): boolean {
   return certificate.ca && certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
+}
+
+/**
+ * OpenSSL itself decides, at its security level, which keys it serves (measured with Node 24's
+ * OpenSSL 3.5 at its default level 2: RSA, RSA-PSS and DSA keys under 1963 bits refused, so 1024
+ * and 1536 are, 2048 served; EC curves under 224 bits such as P-192 refused, P-224 served), and it
+ * checks every certificate of the file, a self-signed root too. Asking it with the server's own
+ * cipher string (which may set the level) keeps this check and the server in step; a table of
+ * sizes here would drift from both. The message assumes level 2, the default.
+ */
+function checkOpenSslAccepts(chain: readonly X509Certificate[], certPem: string, keyPem: string, label: string): void {
+  const refusal = openSslRefusal(certPem, keyPem);
+  if (refusal === undefined) return;
+  // OpenSSL does not say which certificate of the file it refused: ask about each on its own.
+  for (const certificate of chain) {
+    const own = openSslRefusal(certificate.toString());
+    if (own !== undefined) throw refusedBy(certificate, own, label);
+  }
+  throw invalid(`${label}: OpenSSL refuses to serve it: ${refusal.message}`);
+}
+
+function openSslRefusal(cert: string, key?: string): NodeJS.ErrnoException | undefined {
+  try {
+    createSecureContext({ cert, key, ciphers: TLS_CIPHERS });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function refusedBy(certificate: X509Certificate, refusal: NodeJS.ErrnoException, label: string): WebhookError {
+  if (refusal.code === undefined || !KEY_TOO_SMALL.has(refusal.code)) {
+    return invalid(`${label}: OpenSSL refuses to serve ${certificate.subject}: ${refusal.message}`);
+  }
+  return invalid(
+    `${label}: ${certificate.subject} has a weak key, ${describeKey(certificate.publicKey)}` +
+      " (OpenSSL's security level wants 112-bit strength: 2048-bit RSA or DSA, or an EC curve of 224 bits or more);" +
+      ' reissue it with a 2048-bit RSA or a P-256 EC key' +
+      // Unlike a weak signature, a weak root key is refused too; but a root need not be served.
+      (isSelfSignedCa(certificate) ? ', or leave this root out of the file (clients trust it from their own CA bundle)' : ''),
+  );
+}
+
+function describeKey(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails ?? {};
+  const type = (key.asymmetricKeyType ?? 'unknown').toUpperCase();
+  if (details.namedCurve !== undefined) return `${type} on curve ${details.namedCurve}`;
+  if (details.modulusLength !== undefined) return `${details.modulusLength}-bit ${type}`;
+  return type;
 }
 
 function dnsNamesOf(certificate: X509Certificate): string[] {

@@ -6,7 +6,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewFrom } from '../support/captures.ts';
-import { createTestCertificates, type TestCertificates } from '../support/certificates.ts';
+import { createTestCertificates, rsaCertificate, type TestCertificates } from '../support/certificates.ts';
 import { http2Client, postHttp1 } from '../support/clients.ts';
 import { runToExit, startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { handshake } from '../tls/tls-probe.ts';
@@ -14,8 +14,9 @@ import { hangup } from './support/raw-clients.ts';
 
 /**
  * Issue 6, TLS and ports, against the real process: TLS 1.0/1.1 refused (a permissive server
- * accepts the same client, so the refusal is the webhook's); certificates with weak signatures
- * refused at start-up with a clear error, and not taken up when they appear on disk later; the
+ * accepts the same client, so the refusal is the webhook's); certificates with weak signatures or
+ * keys too weak for OpenSSL refused at start-up with a clear error, and not taken up when they
+ * appear on disk later; the
  * admission port never answers plain HTTP with a review; the metrics port carries nothing of
  * what reviews contain, and its series do not grow with what callers send.
  */
@@ -83,6 +84,44 @@ describe('certificates with weak signatures', () => {
     const refused = await webhook.waitForLog((line) => String(line.error).includes('weak algorithm'), 5_000);
     expect(refused.msg).toBe('the certificate files cannot be used (yet); still serving the previous certificate');
     expect((await handshake(webhook.admissionPort, { ca: certificates.caCert })).fingerprint256).toBe(served);
+    await writePair('tls', certificates);
+  });
+});
+
+describe('certificates with weak keys', () => {
+  // Before the check, OpenSSL refused these when the server built its TLS context: exit 1 with a
+  // bare "error:0A00018F:SSL routines::ee key too small" stack trace naming neither file nor fix.
+  it('a 1024-bit RSA certificate signed with SHA-256 stops the start with exit 1, naming the file and the key', async () => {
+    const weak = await rsaCertificate(1024);
+    const files = await writePair('weak-rsa-1024', weak);
+    const { code, stderr } = await runToExit(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`SVW_ERR_CERTIFICATE_INVALID: cannot use the serving certificate: certificate file ${files.certFile}: CN=localhost has a weak key, 1024-bit RSA`);
+    expect(stderr).toContain('reissue it with a 2048-bit RSA or a P-256 EC key');
+    expect(stderr).not.toMatch(/SSL routines|key too small/);
+  });
+
+  it('so does a weak intermediate after a strong leaf in the file, named as the weak one', async () => {
+    const root = await rsaCertificate(2048, { commonName: 'strong root', isCa: true });
+    const intermediate = await rsaCertificate(1024, { commonName: 'weak intermediate', ca: root, isCa: true });
+    const leaf = await rsaCertificate(2048, { ca: intermediate });
+    const files = await writePair('weak-intermediate', { cert: `${leaf.cert}\n${intermediate.cert}\n`, key: leaf.key });
+    const { code, stderr } = await runToExit(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`SVW_ERR_CERTIFICATE_INVALID: cannot use the serving certificate: certificate file ${files.certFile}: CN=weak intermediate has a weak key, 1024-bit RSA`);
+  });
+
+  it('a weak-key certificate that appears on disk later is not served: the previous one stays, and the log says why', async () => {
+    const weak = await rsaCertificate(1024);
+    const served = (await handshake(webhook.admissionPort, { ca: certificates.caCert })).fingerprint256;
+    const logged = webhook.logs.length;
+    await writePair('tls', weak);
+    const refused = await webhook.waitForLog((line) => String(line.error).includes('has a weak key, 1024-bit RSA'), 5_000);
+    expect(refused.msg).toBe('the certificate files cannot be used (yet); still serving the previous certificate');
+    expect((await handshake(webhook.admissionPort, { ca: certificates.caCert })).fingerprint256).toBe(served);
+    const since = webhook.logs.slice(logged).map((line) => line.msg);
+    expect(since).not.toContain('serving certificate changed on disk; new connections get the new one');
+    expect(since).not.toContain('applying the new serving certificate failed');
     await writePair('tls', certificates);
   });
 });

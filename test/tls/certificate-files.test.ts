@@ -9,7 +9,7 @@ import { watchCertificateFiles } from '../../src/tls/certificate-files.ts';
 import type { CertificateFilesOptions } from '../../src/tls/certificate-files.ts';
 import type { CertificateSource } from '../../src/tls/certificate-source.ts';
 import type { GeneratedCertificate } from '../../src/tls/self-signed.ts';
-import { createTestCertificates, issueTestCertificate } from '../support/certificates.ts';
+import { createTestCertificates, issueTestCertificate, rsaCertificate } from '../support/certificates.ts';
 import { handshake, recordingLogger, sleep, startServer, waitForFingerprint } from './tls-probe.ts';
 import type { RecordingLogger, RunningServer } from './tls-probe.ts';
 
@@ -150,6 +150,24 @@ describe('watchCertificateFiles: a pair that does not check out', () => {
 
     await writeFile(keyFile, second.key);
     await waitForFingerprint(running.port, caCert, fingerprintOf(second));
+  });
+
+  it('is not applied when its key is too weak for OpenSSL: the log says why, never that it was loaded', async () => {
+    await writePair(first);
+    const { running } = await watchAndServe();
+    const before = logger.records.length;
+
+    const weak = await rsaCertificate(1024);
+    await writeFile(keyFile, weak.key);
+    await writeFile(certFile, weak.cert);
+    await sleep(SETTLE_MS);
+    expect((await handshake(running.port, { ca: caCert })).fingerprint256).toBe(fingerprintOf(first));
+    const after = logger.records.slice(before);
+    const warning = after.find((record) => record.level === 'warn');
+    expect(warning?.message).toBe('the certificate files cannot be used (yet); still serving the previous certificate');
+    expect(String((warning?.fields as { error?: unknown } | undefined)?.error)).toMatch(/certificate file .*tls\.crt: CN=localhost has a weak key, 1024-bit RSA/);
+    // Before the check, the pair was announced as changed and then failed to apply.
+    expect(after.filter((record) => record.level !== 'warn')).toEqual([]);
   });
 
   it('is not applied when garbage, and the server keeps answering', async () => {

@@ -1,9 +1,17 @@
+import { createSecureContext } from 'node:tls';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebhookError } from '../../src/errors.ts';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
-import { createTestCertificates, issueTestCertificate } from '../support/certificates.ts';
-import type { TestCertificates } from '../support/certificates.ts';
+import { TLS_CIPHERS } from '../../src/tls/server-tls.ts';
+import {
+  HAS_OPENSSL,
+  createTestCertificates,
+  issueTestCertificate,
+  opensslEcCertificate,
+  rsaCertificate,
+} from '../support/certificates.ts';
+import type { CertificatePair, TestCertificates } from '../support/certificates.ts';
 
 function rejection(run: () => unknown): WebhookError {
   try {
@@ -14,6 +22,11 @@ function rejection(run: () => unknown): WebhookError {
     return error as WebhookError;
   }
   throw new Error('expected loadServingCertificate to throw');
+}
+
+/** PEM files joined as `cat` joins them: the generators' output has no final newline. */
+function joined(...pems: string[]): string {
+  return pems.map((pem) => `${pem.trimEnd()}\n`).join('');
 }
 
 describe('loadServingCertificate', () => {
@@ -34,7 +47,7 @@ describe('loadServingCertificate', () => {
   });
 
   it('accepts a chain: leaf, then the CA', () => {
-    expect(loadServingCertificate(certs.cert + certs.caCert, certs.key).subject).toBe('CN=localhost');
+    expect(loadServingCertificate(joined(certs.cert, certs.caCert), certs.key).subject).toBe('CN=localhost');
   });
 
   it.each(['ec', 'rsa'] as const)('refuses a SHA-1 signed %s certificate, naming the algorithm', async (keyType) => {
@@ -50,14 +63,14 @@ describe('loadServingCertificate', () => {
       algorithm: 'sha1',
       extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
     });
-    expect(loadServingCertificate(certs.cert + sha1Root.cert, certs.key).subject).toBe('CN=localhost');
+    expect(loadServingCertificate(joined(certs.cert, sha1Root.cert), certs.key).subject).toBe('CN=localhost');
     const sha1Intermediate = await generate([{ name: 'commonName', value: 'old intermediate' }], {
       keyType: 'ec',
       algorithm: 'sha1',
       ca: { key: certs.ca.key, cert: certs.ca.cert },
       extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
     });
-    expect(rejection(() => loadServingCertificate(certs.cert + sha1Intermediate.cert, certs.key)).message).toMatch(
+    expect(rejection(() => loadServingCertificate(joined(certs.cert, sha1Intermediate.cert), certs.key)).message).toMatch(
       /CN=old intermediate is signed with the weak algorithm ecdsa-with-SHA1/,
     );
   });
@@ -99,6 +112,12 @@ describe('loadServingCertificate', () => {
     expect(rejection(() => loadServingCertificate(certs.key, certs.cert)).message).toMatch(/no PEM certificate/);
   });
 
+  it('refuses a file whose certificates were joined without a newline, which OpenSSL cannot read', () => {
+    expect(rejection(() => loadServingCertificate(certs.cert.trimEnd() + certs.caCert, certs.key)).message).toMatch(
+      /certificate: a line goes on after END CERTIFICATE; put a newline after each certificate/,
+    );
+  });
+
   it('refuses an expired certificate, saying when it expired', async () => {
     const expired = await generate([{ name: 'commonName', value: 'localhost' }], {
       keyType: 'ec',
@@ -108,6 +127,85 @@ describe('loadServingCertificate', () => {
     });
     expect(rejection(() => loadServingCertificate(expired.cert, expired.private)).message).toMatch(
       /CN=localhost expired on 2021-01-01T00:00:00\.000Z/,
+    );
+  });
+});
+
+/** What the server would meet: OpenSSL building its context from the pair, at its security level. */
+function openSslServes(pair: CertificatePair): boolean {
+  try {
+    createSecureContext({ cert: pair.cert, key: pair.key, ciphers: TLS_CIPHERS });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('loadServingCertificate: keys OpenSSL would not serve', () => {
+  let certs: TestCertificates;
+
+  beforeAll(async () => {
+    certs = await createTestCertificates();
+  });
+
+  // Measured with Node 24 (OpenSSL 3.5, default security level 2): RSA under 1963 bits is
+  // refused with "ee key too small" when the server builds its TLS context.
+  it.each([1024, 1536])('refuses a %i-bit RSA key signed with SHA-256, as OpenSSL would', async (keySize) => {
+    const weak = await rsaCertificate(keySize);
+    expect(openSslServes(weak)).toBe(false);
+    const error = rejection(() =>
+      loadServingCertificate(weak.cert, weak.key, { certificate: 'certificate file /tls/tls.crt', key: 'key file /tls/tls.key' }),
+    );
+    expect(error.message).toBe(
+      `cannot use the serving certificate: certificate file /tls/tls.crt: CN=localhost has a weak key, ${keySize}-bit RSA` +
+        " (OpenSSL's security level wants 112-bit strength: 2048-bit RSA or DSA, or an EC curve of 224 bits or more);" +
+        ' reissue it with a 2048-bit RSA or a P-256 EC key',
+    );
+  });
+
+  it('accepts a 2048-bit RSA key, as OpenSSL does', async () => {
+    const strong = await rsaCertificate(2048);
+    expect(openSslServes(strong)).toBe(true);
+    expect(loadServingCertificate(strong.cert, strong.key).subject).toBe('CN=localhost');
+  });
+
+  it.skipIf(!HAS_OPENSSL).each([
+    ['prime192v1', false],
+    ['secp160r1', false],
+    ['secp224r1', true],
+    ['prime256v1', true],
+  ] as const)('an EC key on %s: accepted %s, as OpenSSL does', async (curve, served) => {
+    const pair = await opensslEcCertificate(curve);
+    expect(openSslServes(pair)).toBe(served);
+    if (served) {
+      expect(loadServingCertificate(pair.cert, pair.key).subject).toBe('CN=localhost');
+    } else {
+      expect(rejection(() => loadServingCertificate(pair.cert, pair.key)).message).toMatch(
+        new RegExp(`CN=localhost has a weak key, EC on curve ${curve} `),
+      );
+    }
+  });
+
+  it('refuses a weak intermediate in the file, naming it, though the leaf is strong', async () => {
+    // selfsigned signs only with a key of the subject's type: RSA all the way down.
+    const root = await rsaCertificate(2048, { commonName: 'strong root', isCa: true });
+    const intermediate = await rsaCertificate(1024, { commonName: 'weak intermediate', ca: root, isCa: true });
+    const leaf = await rsaCertificate(2048, { ca: intermediate });
+    const pair = { cert: joined(leaf.cert, intermediate.cert), key: leaf.key };
+    expect(openSslServes(pair)).toBe(false);
+    expect(rejection(() => loadServingCertificate(pair.cert, pair.key)).message).toMatch(
+      /certificate: CN=weak intermediate has a weak key, 1024-bit RSA .*reissue it with a 2048-bit RSA or a P-256 EC key$/,
+    );
+    // The same leaf served without the intermediate is fine: OpenSSL does not see the signer's key.
+    expect(loadServingCertificate(leaf.cert, leaf.key).subject).toBe('CN=localhost');
+  });
+
+  it('refuses a weak self-signed root in the file too (unlike a SHA-1 signature), and says it can be left out', async () => {
+    const root = await rsaCertificate(1024, { commonName: 'weak root', isCa: true });
+    const pair = { cert: joined(certs.cert, root.cert), key: certs.key };
+    expect(openSslServes(pair)).toBe(false);
+    expect(rejection(() => loadServingCertificate(pair.cert, pair.key)).message).toMatch(
+      /CN=weak root has a weak key, 1024-bit RSA .*, or leave this root out of the file/,
     );
   });
 });
