@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 /** The process: pick the command, run it, turn its outcome into an exit code. */
 import { readFileSync } from 'node:fs';
-import { runAudit } from './cli/audit.ts';
-import { runValidate } from './cli/validate.ts';
 import { helpText, loadConfig } from './config/config.ts';
 import { WebhookError } from './errors.ts';
 import { createLogger, serve } from './serve.ts';
@@ -56,8 +54,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
-  if (command === 'validate') return runValidate(rest, io);
-  if (command === 'audit') return runAudit(rest, io);
+  // Loaded on demand: the server need not carry the CLI's modules (YAML parsing, reports).
+  if (command === 'validate') return (await import('./cli/validate.ts')).runValidate(rest, io);
+  if (command === 'audit') return (await import('./cli/audit.ts')).runAudit(rest, io);
   return runServe(serveArgs);
 }
 
