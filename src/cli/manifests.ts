@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Alias, Document, Node } from 'yaml';
 import { isRecord } from '../rules/object-access.ts';
 import type { KubeObject } from '../rules/types.ts';
 
@@ -22,34 +22,57 @@ export interface Manifest {
   lineOf(field: string): number;
 }
 
+/**
+ * A document or List item that is valid YAML but no object (a string, a list): kubectl refuses
+ * to apply it, so it is a mistake in the manifests, not something to skip.
+ */
+export interface NonObject {
+  readonly file: string;
+  readonly document: number;
+  readonly item: number | null;
+  readonly line: number;
+  /** What it is instead, with its article: "a string", "a list". */
+  readonly found: string;
+}
+
 export interface ManifestFile {
   readonly file: string;
   readonly documents: number;
   readonly manifests: readonly Manifest[];
-  /** Documents and List items that are not objects at all (a scalar, a list): nothing to check. */
-  readonly nonObjects: number;
+  readonly nonObjects: readonly NonObject[];
+}
+
+/** 1-based, as yaml's LineCounter gives it. */
+interface YamlPosition {
+  readonly line: number;
+  readonly col: number;
 }
 
 /** A file that cannot be read as YAML, with the position of the first error. */
 export class ManifestSyntaxError extends Error {
-  constructor(file: string, line: number, column: number, message: string) {
-    super(`${file}:${line}:${column}: YAML syntax error: ${message}`);
+  constructor(file: string, position: YamlPosition, message: string, what = 'YAML syntax error') {
+    super(`${file}:${position.line}:${position.col}: ${what}: ${message}`);
     this.name = 'ManifestSyntaxError';
   }
 }
+
+/** yaml's bound on alias expansion, against "billion laughs" documents (its default, said here so it is seen). */
+const MAX_ALIAS_COUNT = 100;
 
 export function parseManifests(file: string, text: string): ManifestFile {
   const lines = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter: lines });
   const manifests: Manifest[] = [];
-  let nonObjects = 0;
+  const nonObjects: NonObject[] = [];
   documents.forEach((document, index) => {
     throwFirstError(file, document);
-    const found = documentObjects(document);
-    for (const { object, node, item } of found.objects) {
-      manifests.push(manifestOf({ file, document: index + 1, item, object, node }, lines));
+    const found = documentObjects(documentValue(file, document, lines), document.contents);
+    for (const { value, node, item } of found.objects) {
+      manifests.push(manifestOf({ file, document: index + 1, item, object: value, node }, lines));
     }
-    nonObjects += found.nonObjects;
+    for (const { value, node, item } of found.nonObjects) {
+      nonObjects.push({ file, document: index + 1, item, line: lineAt(node, lines), found: describeValue(value) });
+    }
   });
   return { file, documents: documents.length, manifests, nonObjects };
 }
@@ -60,39 +83,80 @@ function throwFirstError(file: string, document: Document): void {
   const position = error.linePos?.[0] ?? { line: 1, col: 1 };
   // yaml appends " at line L, column C:" and a source excerpt; the position goes in front instead.
   const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-  throw new ManifestSyntaxError(file, position.line, position.col, message);
+  throw new ManifestSyntaxError(file, position, message);
 }
 
-interface FoundObject {
-  readonly object: KubeObject;
+/**
+ * The document as plain data. Alias errors (an alias before its anchor, too many expansions)
+ * surface only here, thrown by yaml without a position: the alias being expanded gives it.
+ */
+function documentValue(file: string, document: Document, lines: LineCounter): unknown {
+  const expanding = trackAliasExpansion(document);
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const position = lines.linePos(expanding.at(-1)?.range?.[0] ?? document.contents?.range?.[0] ?? 0);
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    throw new ManifestSyntaxError(file, position, message, 'YAML alias error');
+  }
+}
+
+/**
+ * The aliases being expanded, innermost last. toJS expands an alias by calling its toJSON (the
+ * JSON protocol), so wrapping that on each alias of this document, which nothing else holds,
+ * shows where an error was thrown: an alias that fails stays on the stack.
+ */
+function trackAliasExpansion(document: Document): Alias[] {
+  const expanding: Alias[] = [];
+  visit(document, {
+    Alias(_key, alias) {
+      const expand = alias.toJSON.bind(alias);
+      alias.toJSON = (...args: Parameters<Alias['toJSON']>): unknown => {
+        expanding.push(alias);
+        const value = expand(...args);
+        expanding.pop();
+        return value;
+      };
+    },
+  });
+  return expanding;
+}
+
+interface Found<Value> {
   readonly node: Node;
   readonly item: number | null;
+  readonly value: Value;
 }
 
 interface DocumentObjects {
-  readonly objects: readonly FoundObject[];
-  readonly nonObjects: number;
+  readonly objects: readonly Found<KubeObject>[];
+  readonly nonObjects: readonly Found<unknown>[];
 }
 
+const NOTHING: DocumentObjects = { objects: [], nonObjects: [] };
+
 /** The objects of one document: itself, or the items of a List; empty documents hold none. */
-function documentObjects(document: Document): DocumentObjects {
-  const value: unknown = document.toJS({ maxAliasCount: 100 });
-  const node = document.contents;
-  if (value === null || value === undefined || node === null) return { objects: [], nonObjects: 0 };
-  if (!isRecord(value)) return { objects: [], nonObjects: 1 };
-  if (!isList(value)) return { objects: [{ object: value, node, item: null }], nonObjects: 0 };
+function documentObjects(value: unknown, node: Node | null): DocumentObjects {
+  if (value === null || value === undefined || node === null) return NOTHING;
+  if (!isRecord(value)) return { objects: [], nonObjects: [{ value, node, item: null }] };
+  if (!isList(value)) return { objects: [{ value, node, item: null }], nonObjects: [] };
   const itemNodes = isMap(node) ? node.get('items', true) : undefined;
-  const objects: FoundObject[] = [];
-  let nonObjects = 0;
+  const objects: Found<KubeObject>[] = [];
+  const nonObjects: Found<unknown>[] = [];
   value.items.forEach((item, index) => {
-    if (!isRecord(item)) {
-      nonObjects += 1;
-      return;
-    }
     const itemNode = isSeq(itemNodes) ? itemNodes.items[index] : undefined;
-    objects.push({ object: item, node: isNode(itemNode) ? itemNode : node, item: index });
+    const found = { value: item, node: isNode(itemNode) ? itemNode : node, item: index };
+    if (isRecord(item)) objects.push({ ...found, value: item });
+    else nonObjects.push(found);
   });
   return { objects, nonObjects };
+}
+
+/** "a string", "a list", "null": how a value that should have been an object reads in a message. */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null || value === undefined) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** `v1/List`, `VolumeSnapshotList`, …: kubectl applies their items one by one. */

@@ -1,7 +1,7 @@
 import { causeMessage } from '../rules/field-errors.ts';
 import { stringAt } from '../rules/object-access.ts';
 import type { CauseReason } from '../rules/types.ts';
-import type { ManifestFile } from './manifests.ts';
+import type { ManifestFile, NonObject } from './manifests.ts';
 import type { CheckedObject, CheckResult } from './validate-check.ts';
 
 /**
@@ -11,7 +11,18 @@ import type { CheckedObject, CheckResult } from './validate-check.ts';
 export interface ValidateReport {
   readonly files: readonly { readonly path: string; readonly documents: number }[];
   readonly objects: readonly ReportObject[];
+  /** Documents and List items that are no object at all: each is an error (kubectl would not apply the file). */
+  readonly nonObjects: readonly ReportNonObject[];
   readonly summary: ReportSummary;
+}
+
+export interface ReportNonObject {
+  readonly file: string;
+  readonly document: number;
+  readonly item: number | null;
+  readonly line: number;
+  /** `not a Kubernetes object (a string)` */
+  readonly message: string;
 }
 
 export interface ReportObject {
@@ -54,19 +65,23 @@ export interface ReportSummary {
 
 export function buildReport(files: readonly ManifestFile[], result: CheckResult): ValidateReport {
   const objects = result.checked.map(reportObject);
-  const nonObjects = files.reduce((sum, file) => sum + file.nonObjects, 0);
-  const ignored = result.ignored + nonObjects;
+  const nonObjects = files.flatMap((file) => file.nonObjects.map(reportNonObject));
   return {
     files: files.map((file) => ({ path: file.file, documents: file.documents })),
     objects,
+    nonObjects,
     summary: {
-      objects: objects.length + ignored,
+      objects: objects.length + result.ignored,
       snapshotObjects: objects.length,
-      ignored,
-      errors: objects.reduce((sum, object) => sum + object.errors.length, 0),
+      ignored: result.ignored,
+      errors: nonObjects.length + objects.reduce((sum, object) => sum + object.errors.length, 0),
       warnings: objects.reduce((sum, object) => sum + object.warnings.length, 0),
     },
   };
+}
+
+function reportNonObject({ found, ...where }: NonObject): ReportNonObject {
+  return { ...where, message: `not a Kubernetes object (${found})` };
 }
 
 function reportObject(checked: CheckedObject): ReportObject {
@@ -99,20 +114,56 @@ function reportObject(checked: CheckedObject): ReportObject {
 
 /**
  * `snap.yaml:12 VolumeSnapshot default/db-snap: spec.source: Invalid value: …`; in a file of
- * several documents `snap.yaml:12 (document 2) …`; warnings `…: warning: <text>`; then a summary.
+ * several documents `snap.yaml:12 (document 2) …`; warnings `…: warning: <text>`; a document
+ * that is no object `odd.yaml:3 (document 2): not a Kubernetes object (a string)`; then a summary.
  */
 export function reportText(report: ValidateReport): string {
   const multiDocument = new Set(report.files.filter((file) => file.documents > 1).map((file) => file.path));
-  const lines = report.objects.flatMap((object) => {
-    const document = multiDocument.has(object.file) ? ` (document ${object.document})` : '';
-    const where = (line: number): string => `${object.file}:${line}${document} ${object.kind} ${displayName(object)}`;
-    return [
-      // field + cause message is fieldErrorText(violation): the line kubectl prints for a field error.
-      ...object.errors.map((error) => `${where(error.line)}: ${error.field}: ${error.message}`),
-      ...object.warnings.map((warning) => `${where(object.line)}: warning: ${warning.message}`),
-    ];
-  });
+  const documentOf = (place: Place): string => (multiDocument.has(place.file) ? ` (document ${place.document})` : '');
+  const paragraphs: Paragraph[] = [
+    ...report.objects.map((object) => ({ place: object, lines: objectLines(object, documentOf(object)) })),
+    ...report.nonObjects.map((nonObject) => ({ place: nonObject, lines: [nonObjectLine(nonObject, documentOf(nonObject))] })),
+  ];
+  const lines = inFileOrder(paragraphs, report.files).flatMap((paragraph) => paragraph.lines);
   return [...lines, summaryText(report.summary)].map((line) => `${line}\n`).join('');
+}
+
+type Place = Pick<ReportObject, 'file' | 'document' | 'item'>;
+
+/** The lines of one object or non-object, kept together. */
+interface Paragraph {
+  readonly place: Place;
+  readonly lines: readonly string[];
+}
+
+function objectLines(object: ReportObject, document: string): string[] {
+  const where = (line: number): string => `${object.file}:${line}${document} ${object.kind} ${displayName(object)}`;
+  return [
+    // field + cause message is fieldErrorText(violation): the line kubectl prints for a field error.
+    ...object.errors.map((error) => `${where(error.line)}: ${error.field}: ${error.message}`),
+    ...object.warnings.map((warning) => `${where(object.line)}: warning: ${warning.message}`),
+  ];
+}
+
+function nonObjectLine(nonObject: ReportNonObject, document: string): string {
+  const item = nonObject.item === null ? '' : ` items[${nonObject.item}]`;
+  return `${nonObject.file}:${nonObject.line}${document}${item}: ${nonObject.message}`;
+}
+
+/** Objects and non-objects come in two lists, each in the order of the files: the report reads top to bottom. */
+function inFileOrder(paragraphs: readonly Paragraph[], files: ValidateReport['files']): Paragraph[] {
+  const fileIndex = new Map<string, number>();
+  files.forEach((file, index) => {
+    if (!fileIndex.has(file.path)) fileIndex.set(file.path, index);
+  });
+  const key = ({ file, document, item }: Place): readonly number[] => [fileIndex.get(file) ?? 0, document, item ?? -1];
+  // sort is stable: places that tie (a file named twice) keep the order they were read in.
+  return [...paragraphs].sort((left, right) => compareKeys(key(left.place), key(right.place)));
+}
+
+function compareKeys(left: readonly number[], right: readonly number[]): number {
+  const index = left.findIndex((value, at) => value !== right[at]);
+  return index < 0 ? 0 : (left[index] ?? 0) - (right[index] ?? 0);
 }
 
 function displayName(object: ReportObject): string {

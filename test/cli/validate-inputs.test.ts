@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,18 +64,14 @@ describe('validate: inputs', () => {
     expect(run.code).toBe(0);
   });
 
-  it('ignores documents that are not objects, skips empty ones, follows anchors and warns about unknown versions', async () => {
+  it('skips empty documents, follows anchors and warns about unknown versions', async () => {
     const stdin = [
-      '--- just a string',
-      '---',
-      '- a list',
-      '---',
-      '# an empty document',
-      '---',
       'apiVersion: snapshot.storage.k8s.io/v1alpha1',
       'kind: VolumeSnapshot',
       'metadata: {name: old, namespace: default}',
       'spec: {}',
+      '---',
+      '# an empty document',
       '---',
       'shared: &pvc {persistentVolumeClaimName: db-data}',
       'apiVersion: snapshot.storage.k8s.io/v1',
@@ -87,12 +84,48 @@ describe('validate: inputs', () => {
     ].join('\n');
     const run = await validate(['-'], { stdin });
     expect(run.problems).toEqual([
-      '<stdin>:7 (document 4) VolumeSnapshot default/old: warning: snapshot.storage.k8s.io/v1alpha1 is not a ' +
+      '<stdin>:1 (document 1) VolumeSnapshot default/old: warning: snapshot.storage.k8s.io/v1alpha1 is not a ' +
         'version of VolumeSnapshot (v1, v1beta1): not checked',
-      '<stdin>:18 (document 5) VolumeSnapshot default/anchored: spec.volumeSnapshotClassName: Invalid value: "": ' +
+      '<stdin>:14 (document 3) VolumeSnapshot default/anchored: spec.volumeSnapshotClassName: Invalid value: "": ' +
         'must not be empty',
     ]);
-    expect(run.summary).toBe('4 objects checked (2 snapshot objects, 2 other kinds ignored): 1 error, 1 warning');
+    expect(run.summary).toBe('2 objects checked (2 snapshot objects, 0 other kinds ignored): 1 error, 1 warning');
+  });
+
+  it('reports documents and List items that are not objects as errors, in the order of the file (exit 1)', async () => {
+    const stdin = [
+      '--- just a string',
+      '---',
+      '- a list',
+      '---',
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - apiVersion: snapshot.storage.k8s.io/v1',
+      '    kind: VolumeSnapshot',
+      '    metadata: {name: both, namespace: default}',
+      '    spec: {source: {persistentVolumeClaimName: a, volumeSnapshotContentName: b}}',
+      '  - 42',
+      '---',
+      'null',
+      '',
+    ].join('\n');
+    const run = await validate(['-'], { stdin });
+    expectLinesStartingWith(run.problems, [
+      '<stdin>:1 (document 1): not a Kubernetes object (a string)',
+      '<stdin>:3 (document 2): not a Kubernetes object (a list)',
+      '<stdin>:11 (document 3) VolumeSnapshot default/both: spec.source: Invalid value:',
+      '<stdin>:12 (document 3) items[1]: not a Kubernetes object (a number)',
+    ]);
+    // An explicit null is an empty document: kubectl skips it too.
+    expect(run.summary).toBe('1 object checked (1 snapshot object, 0 other kinds ignored): 4 errors, 0 warnings');
+    expect(run.code).toBe(1);
+  });
+
+  it('leaves the document number out of a non-object in a single-document file', async () => {
+    const run = await validate(['-'], { stdin: '"apiVersion: v1"\n' });
+    expect(run.problems).toEqual(['<stdin>:1: not a Kubernetes object (a string)']);
+    expect(run.code).toBe(1);
   });
 
   it('numbers documents in a multi-document file and leaves the number out for a single document', async () => {
@@ -115,6 +148,10 @@ describe('validate: unreadable input and usage (exit 2)', () => {
     await writeFile(join(directory, 'empty.json'), '');
     await mkdir(join(directory, 'nothing'));
     await writeFile(join(directory, 'nothing', 'notes.txt'), 'kind: VolumeSnapshot\n');
+    await writeFile(join(directory, 'unresolved.yaml'), 'kind: ConfigMap\n---\ndata:\n  a: &x 1\n  b: *y\n');
+    // Each alias level multiplies (10 × 10 × 10 values): yaml's bound of 100 is crossed at the ninth *b.
+    const laughs = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]'];
+    await writeFile(join(directory, 'laughs.yaml'), [...laughs, 'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', ''].join('\n'));
   });
   afterAll(async () => {
     await rm(directory, { recursive: true, force: true });
@@ -124,6 +161,17 @@ describe('validate: unreadable input and usage (exit 2)', () => {
     const run = await validate(['broken.yaml', 'twice.yaml'], { cwd: directory });
     expect(run.stderr).toBe(
       'snapshot-webhook validate: broken.yaml:4:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n' +
+        'snapshot-webhook validate: twice.yaml:2:1: YAML syntax error: Map keys must be unique\n',
+    );
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(2);
+  });
+
+  it('reports an alias error with the file and the line:column of the alias, and checks nothing', async () => {
+    const run = await validate(['unresolved.yaml', 'laughs.yaml', 'twice.yaml'], { cwd: directory });
+    expect(run.stderr).toBe(
+      'snapshot-webhook validate: unresolved.yaml:5:6: YAML alias error: Unresolved alias (the anchor must be set before the alias): y\n' +
+        'snapshot-webhook validate: laughs.yaml:3:37: YAML alias error: Excessive alias count indicates a resource exhaustion attack\n' +
         'snapshot-webhook validate: twice.yaml:2:1: YAML syntax error: Map keys must be unique\n',
     );
     expect(run.stdout).toBe('');
@@ -145,6 +193,27 @@ describe('validate: unreadable input and usage (exit 2)', () => {
     expect(run.stderr).toBe('snapshot-webhook validate: note: no .yaml, .yml, .json files under nothing\n');
     expect(run.stdout).toBe('0 objects checked (0 snapshot objects, 0 other kinds ignored): 0 errors, 0 warnings\n');
     expect(run.code).toBe(0);
+  });
+
+  it('reports a directory that cannot be listed, goes on with the other paths, and checks nothing', async () => {
+    // Root may read any directory, so permissions cannot make readdir fail here; a path longer
+    // than the system allows can (ENAMETOOLONG). mkdir -p and rm -rf work below it, Node's fs not.
+    const deep = await mkdtemp(join(tmpdir(), 'validate-deep-'));
+    const segment = 'd'.repeat(200);
+    const tooDeep = join('tree', ...Array.from({ length: 22 }, () => segment));
+    try {
+      execFileSync('mkdir', ['-p', tooDeep], { cwd: deep });
+      await writeFile(join(deep, 'tree', 'snapshots.yaml'), BOTH_SOURCES);
+      const run = await validate(['tree', 'nope.yaml'], { cwd: deep });
+      const problems = run.stderr.split('\n').filter((line) => line !== '');
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/^snapshot-webhook validate: cannot read tree(\/d{200})+: file name too long$/);
+      expect(problems[1]).toBe('snapshot-webhook validate: cannot read nope.yaml: no such file or directory');
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(2);
+    } finally {
+      execFileSync('rm', ['-rf', deep]);
+    }
   });
 
   it.each([

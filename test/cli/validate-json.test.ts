@@ -74,6 +74,19 @@ describe('validate --output json', () => {
     expect(text.problems.map((line) => line.replace(/^[^:]+:(\d+) \(document \d\) \S+ \S+: /, '$1: '))).toEqual(fromReport);
   });
 
+  it('lists documents and List items that are not objects, as errors', async () => {
+    const stdin = '--- just a string\n---\napiVersion: v1\nkind: List\nitems:\n  - [a, list]\n';
+    const run = await validate(['-', '--output', 'json'], { stdin });
+    const report = JSON.parse(run.stdout) as ValidateReport;
+    expect(checkReport(report), JSON.stringify(checkReport.errors)).toBe(true);
+    expect(report.nonObjects).toEqual([
+      { file: '<stdin>', document: 1, item: null, line: 1, message: 'not a Kubernetes object (a string)' },
+      { file: '<stdin>', document: 2, item: 0, line: 6, message: 'not a Kubernetes object (a list)' },
+    ]);
+    expect(report.summary).toEqual({ objects: 0, snapshotObjects: 0, ignored: 0, errors: 2, warnings: 0 });
+    expect(run.code).toBe(1);
+  });
+
   it('names stdin <stdin> and an unnamed object by its generateName', async () => {
     const stdin = 'apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {generateName: nightly-}\nspec: {source: {persistentVolumeClaimName: db}}\n';
     const { report, code } = await reportOf(['-'], stdin);
@@ -87,8 +100,12 @@ describe('validate --output json', () => {
   });
 
   it('has a schema that rejects what is not a report (so the check above can fail)', () => {
-    const valid = { files: [], objects: [], summary: { objects: 0, snapshotObjects: 0, ignored: 0, errors: 0, warnings: 0 } };
+    const valid = { files: [], objects: [], nonObjects: [], summary: { objects: 0, snapshotObjects: 0, ignored: 0, errors: 0, warnings: 0 } };
     expect(checkReport(valid)).toBe(true);
+    expect(checkReport({ files: [], objects: [], summary: valid.summary })).toBe(false);
+    const nonObject = { file: 'a.yaml', document: 1, item: null, line: 1, message: 'not a Kubernetes object (a string)' };
+    expect(checkReport({ ...valid, nonObjects: [nonObject] })).toBe(true);
+    expect(checkReport({ ...valid, nonObjects: [{ ...nonObject, document: 0 }] })).toBe(false);
     expect(checkReport({ ...valid, summary: { ...valid.summary, errors: -1 } })).toBe(false);
     const object = {
       file: 'a.yaml', document: 1, item: null, line: 1, apiVersion: 'v1', kind: 'ConfigMap', namespace: null,

@@ -111,3 +111,107 @@ describe('validate --against: the previous version makes an UPDATE', () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe('validate --against: every immutability rule of the spec, with a good and a bad change of each', () => {
+  it('allows what may change: deletionPolicy, labels, finalizers, and fields that were unset or equal in meaning', async () => {
+    const run = await validate(['updates/good', '--against', 'updates/old', '-o', 'json']);
+    const report = JSON.parse(run.stdout) as { objects: { name: string; operation: string; errors: unknown[] }[] };
+    // Each good object is an UPDATE of its old version, not a creation that would pass anyway.
+    expect(report.objects.map(({ name, operation, errors }) => `${name} ${operation} ${errors.length}`)).toEqual([
+      'group-class UPDATE 0',
+      'dynamic-group-content UPDATE 0',
+      'imported-group-content UPDATE 0',
+      'by-selector UPDATE 0',
+      'by-content UPDATE 0',
+      'by-labels UPDATE 0',
+      'dynamic-content UPDATE 0',
+      'imported-content UPDATE 0',
+      'db-snap UPDATE 0',
+    ]);
+    expect(run.code).toBe(0);
+  });
+
+  it('rule 2: a snapshot source switched from a PVC to a content', async () => {
+    const run = await validate(['updates/bad/snapshots.yaml', '--against', 'updates/old']);
+    expect(run.problems).toEqual([
+      'updates/bad/snapshots.yaml:9 VolumeSnapshot default/db-snap: spec.source.persistentVolumeClaimName: ' +
+        'Forbidden: field is immutable: it was "db-data" and cannot be removed',
+      'updates/bad/snapshots.yaml:10 VolumeSnapshot default/db-snap: spec.source.volumeSnapshotContentName: ' +
+        'Forbidden: field is immutable: it cannot be set after creation',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('rules 6 and 7: a content handle changed, a handle swapped for the other, sourceVolumeMode removed', async () => {
+    const run = await validate(['updates/bad/snapshot-contents.yaml', '--against', 'updates/old']);
+    expect(run.problems).toEqual([
+      'updates/bad/snapshot-contents.yaml:6 (document 1) VolumeSnapshotContent dynamic-content: spec.sourceVolumeMode: ' +
+        'Forbidden: field is immutable: it was "Filesystem" and cannot be removed',
+      'updates/bad/snapshot-contents.yaml:10 (document 1) VolumeSnapshotContent dynamic-content: spec.source.volumeHandle: ' +
+        'Invalid value: "vol-2": field is immutable (it was "vol-1")',
+      'updates/bad/snapshot-contents.yaml:22 (document 2) VolumeSnapshotContent imported-content: ' +
+        'spec.source.snapshotHandle: Forbidden: field is immutable: it was "snap-1" and cannot be removed',
+      'updates/bad/snapshot-contents.yaml:23 (document 2) VolumeSnapshotContent imported-content: ' +
+        'spec.source.volumeHandle: Forbidden: field is immutable: it cannot be set after creation',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('rule 12: a selector changed (values keep their order), a content renamed, a selector swapped for a content', async () => {
+    const run = await validate(['updates/bad/group-snapshots.yaml', '--against', 'updates/old']);
+    expect(run.problems).toEqual([
+      'updates/bad/group-snapshots.yaml:10 (document 1) VolumeGroupSnapshot shop/by-selector: spec.source.selector: ' +
+        'Invalid value: {"matchExpressions":[{"key":"tier","operator":"In","values":["cache","db"]},{"key":"scratch",' +
+        '"operat... (121 characters): field is immutable (it was {"matchLabels":{},"matchExpressions":[{"key":"tier",' +
+        '"operator":"In","values":["db","cache"]},{"key":... (138 characters))',
+      'updates/bad/group-snapshots.yaml:25 (document 2) VolumeGroupSnapshot shop/by-content: ' +
+        'spec.source.volumeGroupSnapshotContentName: Invalid value: "other-group-content": field is immutable ' +
+        '(it was "imported-group-content")',
+      'updates/bad/group-snapshots.yaml:33 (document 3) VolumeGroupSnapshot shop/by-labels: spec.source.selector: ' +
+        'Forbidden: field is immutable: it was {"matchLabels":{"app":"shop"}} and cannot be removed',
+      'updates/bad/group-snapshots.yaml:34 (document 3) VolumeGroupSnapshot shop/by-labels: ' +
+        'spec.source.volumeGroupSnapshotContentName: Forbidden: field is immutable: it cannot be set after creation',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('rule 16: handles, driver, class name, and the reference\'s name, namespace and uid of a group content', async () => {
+    const run = await validate(['updates/bad/group-snapshot-contents.yaml', '--against', 'updates/old']);
+    const where = 'updates/bad/group-snapshot-contents.yaml';
+    expect(run.problems).toEqual([
+      `${where}:9 (document 1) VolumeGroupSnapshotContent dynamic-group-content: spec.driver: ` +
+        'Invalid value: "other.csi.k8s.io": field is immutable (it was "hostpath.csi.k8s.io")',
+      `${where}:10 (document 1) VolumeGroupSnapshotContent dynamic-group-content: spec.volumeGroupSnapshotClassName: ` +
+        'Invalid value: "other-groupsnapclass": field is immutable (it was "csi-hostpath-groupsnapclass")',
+      `${where}:12 (document 1) VolumeGroupSnapshotContent dynamic-group-content: spec.source.volumeHandles: ` +
+        'Invalid value: ["vol-1","vol-3"]: field is immutable (it was ["vol-1","vol-2"])',
+      `${where}:14 (document 1) VolumeGroupSnapshotContent dynamic-group-content: spec.volumeGroupSnapshotRef.name: ` +
+        'Invalid value: "other-group": field is immutable (it was "app-group")',
+      `${where}:15 (document 1) VolumeGroupSnapshotContent dynamic-group-content: spec.volumeGroupSnapshotRef.namespace: ` +
+        'Invalid value: "other": field is immutable (it was "shop")',
+      `${where}:16 (document 1) VolumeGroupSnapshotContent dynamic-group-content: spec.volumeGroupSnapshotRef.uid: ` +
+        'Invalid value: "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d": field is immutable (it was "4b1c7e2a-0d4e-4f7a-9a53-1f0c2b9d8e71")',
+      `${where}:26 (document 2) VolumeGroupSnapshotContent imported-group-content: spec.source.groupSnapshotHandles: ` +
+        'Invalid value: {"volumeGroupSnapshotHandle":"group-7f3c","volumeSnapshotHandles":["snap-1"]}: field is ' +
+        'immutable (it was {"volumeGroupSnapshotHandle":"group-7f3c","volumeSnapshotHandles":["snap-1","snap-2"]})',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('rule 19: a group class\'s deletionPolicy and parameters', async () => {
+    const run = await validate(['updates/bad/classes.yaml', '--against', 'updates/old']);
+    expect(run.problems).toEqual([
+      'updates/bad/classes.yaml:7 VolumeGroupSnapshotClass group-class: deletionPolicy: Invalid value: "Retain": ' +
+        'field is immutable (it was "Delete")',
+      'updates/bad/classes.yaml:8 VolumeGroupSnapshotClass group-class: parameters: Invalid value: {"tier":"fast"}: ' +
+        'field is immutable (it was {})',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('finds nothing wrong in the bad changes without --against: each is a valid object on its own', async () => {
+    const run = await validate(['updates/bad']);
+    expect(run.problems).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+});
