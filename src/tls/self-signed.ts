@@ -62,6 +62,14 @@ function validity(validityDays: number): { notBeforeDate: Date; notAfterDate: Da
   };
 }
 
+/**
+ * selfsigned ends its certificate PEM without a newline: two such files joined with `cat` (a chain,
+ * a CA bundle) read "-----END CERTIFICATE----------BEGIN", which OpenSSL refuses.
+ */
+function endLine(pem: string): string {
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
+}
+
 export async function generateCertificateAuthority(
   options: CertificateAuthorityOptions = {},
 ): Promise<CertificateAuthority> {
@@ -75,7 +83,7 @@ export async function generateCertificateAuthority(
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     ],
   });
-  return { cert: generated.cert, key: generated.private, notBefore: dates.notBeforeDate, notAfter: dates.notAfterDate };
+  return { cert: endLine(generated.cert), key: endLine(generated.private), notBefore: dates.notBeforeDate, notAfter: dates.notAfterDate };
 }
 
 export async function generateServingCertificate(
@@ -103,7 +111,7 @@ export async function generateServingCertificate(
       ],
     },
   );
-  return { cert: generated.cert, key: generated.private, notBefore: dates.notBeforeDate, notAfter: dates.notAfterDate };
+  return { cert: endLine(generated.cert), key: endLine(generated.private), notBefore: dates.notBeforeDate, notAfter: dates.notAfterDate };
 }
 
 /**

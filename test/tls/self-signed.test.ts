@@ -62,6 +62,11 @@ describe('a CA and a serving certificate it signs', () => {
     expect(serving.notBefore.getTime()).toBeLessThan(Date.now());
   });
 
+  it('ends every PEM with a newline, so that joined files (a chain, a CA bundle) still load', () => {
+    for (const pem of [ca.cert, ca.key, serving.cert, serving.key]) expect(pem.endsWith('-----\n')).toBe(true);
+    expect(loadServingCertificate(serving.cert + ca.cert, serving.key)).toBeDefined();
+  });
+
   it('refuses to make a certificate without any name', async () => {
     await expect(generateServingCertificate(ca, { dnsNames: [], ipAddresses: [], validityDays: 1 })).rejects.toThrow(
       /at least one/,
