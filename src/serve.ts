@@ -11,6 +11,7 @@ import type { ClusterView } from './cluster/class-view.ts';
 import { loadKubeConfig } from './cluster/kube-config.ts';
 import type { WebhookConfig } from './config/config.ts';
 import { WebhookError } from './errors.ts';
+import { recycleConnections } from './lifecycle/connection-age.ts';
 import { trackConnections, type ConnectionTracker } from './lifecycle/connection-tracker.ts';
 import { createMetrics, type WebhookMetrics } from './observability/metrics.ts';
 import { startProbeServer } from './observability/probe-server.ts';
@@ -89,6 +90,7 @@ async function startAdmission(config: WebhookConfig, logger: PinoLogger, parts: 
     requestTimeoutMs: config.requestTimeoutSeconds === undefined ? undefined : config.requestTimeoutSeconds * 1000,
   });
   const connections = trackConnections(app.server);
+  recycleConnections(app.server, { maxAgeMs: (config.maxConnectionAgeSeconds ?? 0) * 1000 });
   const showExpiry = () => metrics.certificateExpiry.set(certificates.source.current().notAfter.getTime() / 1000);
   showExpiry();
   const stopReload = attachCertificateReload(app.server, certificates.source);

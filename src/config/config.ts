@@ -22,6 +22,8 @@ export interface WebhookConfig {
   readonly keepAliveTimeoutSeconds: number;
   /** Always set by loadConfig; optional for configurations written out in code (then 30 s). */
   readonly requestTimeoutSeconds?: number;
+  /** Always set by loadConfig; optional for configurations written out in code (then never). */
+  readonly maxConnectionAgeSeconds?: number;
   readonly bodyLimitBytes: number;
   readonly discoveryIntervalSeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
