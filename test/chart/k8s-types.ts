@@ -211,9 +211,22 @@ export interface NetworkPolicy extends K8sObject {
 export interface ServiceMonitor extends K8sObject {
   readonly spec: {
     readonly selector: LabelSelector;
+    readonly jobLabel?: string;
     readonly namespaceSelector?: { readonly matchNames?: string[] };
     readonly endpoints: { readonly port: string; readonly path?: string; readonly interval?: string }[];
   };
+}
+
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+export interface PrometheusRule extends K8sObject {
+  readonly spec: { readonly groups: { readonly name: string; readonly rules: AlertingRule[] }[] };
 }
 
 export type ServiceAccount = K8sObject;

@@ -9,7 +9,12 @@ const CASES: [string, Values][] = [
   ['existingSecret', EXISTING_SECRET_VALUES],
   [
     'every option on, one replica',
-    { replicaCount: 1, metrics: { serviceMonitor: { enabled: true } }, networkPolicy: { enabled: true }, priorityClassName: 'high' },
+    {
+      replicaCount: 1,
+      metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+      networkPolicy: { enabled: true },
+      priorityClassName: 'high',
+    },
   ],
 ];
 

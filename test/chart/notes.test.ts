@@ -18,6 +18,7 @@ describe('NOTES.txt', () => {
     single: { replicaCount: 1 },
     singleIgnore: { replicaCount: 1, webhook: { failurePolicy: 'Ignore' } },
     existingSecret: EXISTING_SECRET_VALUES,
+    monitoring: { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } },
   };
 
   beforeAll(async () => {
@@ -31,6 +32,13 @@ describe('NOTES.txt', () => {
     expect(get('defaults')).toContain(`ValidatingWebhookConfiguration ${FULLNAME}`);
     expect(get('defaults')).toContain('Certificates: self-managed');
     expect(get('existingSecret')).toContain('existing Secret my-webhook-tls');
+  });
+
+  it('lists the ServiceMonitor and PrometheusRule only when enabled', () => {
+    expect(get('monitoring')).toContain(`ServiceMonitor ${FULLNAME}`);
+    expect(get('monitoring')).toContain(`PrometheusRule ${FULLNAME} (alerts:`);
+    expect(get('defaults')).not.toContain('ServiceMonitor');
+    expect(get('defaults')).not.toContain('PrometheusRule');
   });
 
   it('warns when there is a single replica, and only then', () => {

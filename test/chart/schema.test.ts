@@ -34,6 +34,18 @@ const REFUSED: [string, Values, string][] = [
   ['a toleration with a typo', { tolerations: [{ keey: 'a' }] }, "at '/tolerations/0': additional properties 'keey' not allowed"],
   ['a memory request that is no quantity', { resources: { requests: { memory: 'lots' } } }, "at '/resources/requests/memory'"],
   ['a CPU limit with a unit typo', { resources: { limits: { cpu: '500 m' } } }, "at '/resources/limits/cpu'"],
+  [
+    'a misspelt key under metrics.prometheusRule',
+    { metrics: { prometheusRule: { enable: true } } },
+    "at '/metrics/prometheusRule': additional properties 'enable' not allowed",
+  ],
+  [
+    'a severity for an alert that does not exist',
+    { metrics: { prometheusRule: { severity: { SnapshotWebhookDwn: 'critical' } } } },
+    "at '/metrics/prometheusRule/severity': additional properties 'SnapshotWebhookDwn' not allowed",
+  ],
+  ['an empty severity', { metrics: { prometheusRule: { severity: { SnapshotWebhookDown: '' } } } }, "at '/metrics/prometheusRule/severity/SnapshotWebhookDown'"],
+  ['a PrometheusRule label that is no string', { metrics: { prometheusRule: { labels: { release: 1 } } } }, "at '/metrics/prometheusRule/labels/release': got number, want string"],
   ['a bad selector operator', { webhook: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } } }, "at '/webhook/namespaceSelector/matchExpressions/0/operator'"],
 ];
 
@@ -44,6 +56,7 @@ const ACCEPTED: [string, Values][] = [
   ['failurePolicy Ignore', { webhook: { failurePolicy: 'Ignore' } }],
   ['a PDB as a percentage', { podDisruptionBudget: { maxUnavailable: '50%' } }],
   ['quantities in every form', { resources: { requests: { cpu: 0.25, memory: '200M' }, limits: { cpu: '1', memory: '1.5Gi', 'ephemeral-storage': '1e9' } } }],
+  ['a PrometheusRule with its ServiceMonitor, labels and a severity', { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' }, severity: { SnapshotWebhookDown: 'page' } } } }],
   ['values a parent chart passes down', { global: { imageRegistry: 'example.com' } }],
   ['existingSecret complete', { certificates: { mode: 'existingSecret', existingSecret: { name: 'tls', caBundle: SAMPLE_CA_BUNDLE } } }],
 ];
