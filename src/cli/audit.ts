@@ -8,7 +8,8 @@ import { buildAuditReport, foundProblems } from './audit-report.ts';
 import { scanCluster } from './audit-scan.ts';
 import type { ClusterScan } from './audit-scan.ts';
 import { reportTable } from './audit-table.ts';
-import { describeError, REQUEST_TIMEOUT_MS } from './cluster-objects.ts';
+import { describeError } from '../cluster/api-request.ts';
+import { REQUEST_TIMEOUT_MS } from './cluster-objects.ts';
 import type { Command, CommandIO } from './io.ts';
 
 /**

@@ -51,10 +51,3 @@ export async function listAll(kubeConfig: KubeConfig, path: string, options: Lis
   const end = await forEachPage(kubeConfig, path, options, (items) => objects.push(...items));
   return end === 'gone' ? [] : objects;
 }
-
-/** An error as one line for a person; fetch hides the reason (ECONNREFUSED, a certificate error) in its cause. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}

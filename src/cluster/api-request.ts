@@ -11,8 +11,8 @@ export interface ApiResponse {
 export class ApiStatusError extends Error {
   readonly status: number;
 
-  constructor(path: string, status: number, body: unknown) {
-    super(`GET ${path} answered ${status}${describeStatus(body)}`);
+  constructor(path: string, status: number, body: unknown, method: ApiMethod = 'GET') {
+    super(`${method} ${path} answered ${status}${describeStatus(body)}`);
     this.name = 'ApiStatusError';
     this.status = status;
   }
@@ -84,6 +84,13 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An error as one line for a person; fetch hides the reason (ECONNREFUSED, a certificate error) in its cause. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
 }
 
 function describeStatus(body: unknown): string {

@@ -1,7 +1,7 @@
 import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
-import { ApiStatusError, getFromApi } from './api-request.ts';
+import { ApiStatusError, describeError, getFromApi } from './api-request.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { asClassObject } from './class-index.ts';
@@ -290,7 +290,7 @@ export class Reflector {
     if (this.#stopper.signal.aborted) {
       return;
     }
-    const fields = { resource: this.#options.resource, error: describe(error) };
+    const fields = { resource: this.#options.resource, error: describeError(error) };
     if (this.#outageSince !== undefined) {
       this.#options.logger.debug(fields, 'class cache still disconnected');
       return;
@@ -338,12 +338,4 @@ function stringField(value: unknown, key: string): string | undefined {
 function numberField(value: unknown, key: string): number | undefined {
   const field = objectField(value, key);
   return typeof field === 'number' ? field : undefined;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.message}${cause}`;
-  }
-  return String(error);
 }

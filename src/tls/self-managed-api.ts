@@ -8,7 +8,7 @@
  * erase them from the live object.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { sendToApi } from '../cluster/api-request.ts';
+import { ApiStatusError, sendToApi } from '../cluster/api-request.ts';
 import type { ApiResponse } from '../cluster/api-request.ts';
 
 export type JsonObject = Record<string, unknown>;
@@ -19,17 +19,6 @@ export interface ObjectName {
 }
 
 export type WriteMethod = 'POST' | 'PUT';
-
-/** An answer the caller does not handle, with what the API server said. */
-export class KubeApiError extends Error {
-  readonly status: number;
-
-  constructor(method: string, path: string, response: ApiResponse) {
-    super(`${method} ${path} answered ${response.status}${describeStatus(response.body)}`);
-    this.name = 'KubeApiError';
-    this.status = response.status;
-  }
-}
 
 export class KubeJsonClient {
   readonly #kubeConfig: KubeConfig;
@@ -42,11 +31,11 @@ export class KubeJsonClient {
     this.#signal = signal;
   }
 
-  /** GET; undefined for 404, the object for 200; anything else throws KubeApiError. */
+  /** GET; undefined for 404, the object for 200; anything else throws ApiStatusError. */
   async get(path: string): Promise<JsonObject | undefined> {
     const response = await this.#send('GET', path);
     if (response.status === 404) return undefined;
-    if (response.status !== 200 || !isObject(response.body)) throw new KubeApiError('GET', path, response);
+    if (response.status !== 200 || !isObject(response.body)) throw new ApiStatusError(path, response.status, response.body);
     return response.body;
   }
 
@@ -58,7 +47,7 @@ export class KubeJsonClient {
     const response = await this.#send(method, path, body);
     if (response.status === 409) return 'conflict';
     if (response.status === 404) return 'not-found';
-    if (response.status >= 300 || !isObject(response.body)) throw new KubeApiError(method, path, response);
+    if (response.status >= 300 || !isObject(response.body)) throw new ApiStatusError(path, response.status, response.body, method);
     return response.body;
   }
 
@@ -81,15 +70,4 @@ export function webhookConfigurationPath(name: string): string {
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** An error as a log line: fetch failures keep the useful part (ECONNREFUSED …) in their cause. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
-
-function describeStatus(body: unknown): string {
-  return isObject(body) && typeof body.message === 'string' ? `: ${body.message}` : '';
 }
