@@ -88,26 +88,41 @@ export function buildApp(options: AppOptions): WebhookApp {
 /**
  * A review nests about 10 levels (managedFields included). Far deeper JSON is no review, and the
  * rules and JSON.stringify recurse: at a few thousand levels they overflow the stack (found by
- * the fuzzer: a 500 instead of an answer). Counted without recursion, stopping at the limit.
+ * the fuzzer: a 500 instead of an answer). The walk stops at the limit, so it recurses at most
+ * MAX_REVIEW_DEPTH + 1 levels itself.
  */
 export const MAX_REVIEW_DEPTH = 100;
 
 function shallowEnough(body: unknown): unknown {
-  // Two stacks rather than one of pairs: about 4 µs for a captured review.
-  const objects: object[] = typeof body === 'object' && body !== null ? [body] : [];
-  const depths: number[] = [1];
-  while (objects.length > 0) {
-    const object = objects.pop() as object;
-    const depth = depths.pop() as number;
-    if (depth > MAX_REVIEW_DEPTH) {
-      throw new WebhookError('BODY_NOT_REVIEW', `body: nests deeper than ${MAX_REVIEW_DEPTH} levels (a review nests about 10)`);
-    }
-    for (const child of Object.values(object) as unknown[]) {
-      if (typeof child === 'object' && child !== null) {
-        objects.push(child);
-        depths.push(depth + 1);
-      }
-    }
+  if (typeof body === 'object' && body !== null && nestsDeeper(body, 1)) {
+    throw new WebhookError('BODY_NOT_REVIEW', `body: nests deeper than ${MAX_REVIEW_DEPTH} levels (a review nests about 10)`);
   }
   return body;
+}
+
+/**
+ * Whether anything in value (itself at depth) lies deeper than MAX_REVIEW_DEPTH. Recursion with
+ * for-in and an index loop rather than explicit stacks and Object.values, which allocated an
+ * array for every object: 0.6 instead of 1.5 µs for the bench's reviews, 1.2 instead of 1.5 ms
+ * for the 1 MiB one (in a loop); 1.4 instead of 4.1 % of the webhook's CPU in its profile.
+ * The body comes from JSON.parse: plain objects (an own "__proto__" key included, read as the
+ * own property it is) and arrays, nothing inherited to enumerate.
+ */
+function nestsDeeper(value: object, depth: number): boolean {
+  if (depth > MAX_REVIEW_DEPTH) return true;
+  if (Array.isArray(value)) {
+    const items = value as unknown[];
+    for (let index = 0; index < items.length; index++) {
+      if (isDeeperChild(items[index], depth)) return true;
+    }
+    return false;
+  }
+  for (const key in value) {
+    if (isDeeperChild((value as Record<string, unknown>)[key], depth)) return true;
+  }
+  return false;
+}
+
+function isDeeperChild(child: unknown, parentDepth: number): boolean {
+  return typeof child === 'object' && child !== null && nestsDeeper(child, parentDepth + 1);
 }
