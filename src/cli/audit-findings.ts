@@ -1,9 +1,10 @@
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../cluster/class-index.ts';
 import type { ClassIndex } from '../cluster/class-index.ts';
-import { causeMessage } from '../rules/field-errors.ts';
 import { stringAt } from '../rules/object-access.ts';
-import type { CauseReason, KubeObject, RuleContext } from '../rules/types.ts';
+import type { KubeObject, RuleContext } from '../rules/types.ts';
 import type { SchemaSet } from '../schemas.ts';
+import { findingError, findingWarning } from './findings.ts';
+import type { FindingError, FindingWarning } from './findings.ts';
 import { evaluate } from './validate-evaluate.ts';
 import type { Subject } from './validate-evaluate.ts';
 
@@ -20,18 +21,8 @@ export interface AuditObject {
   readonly warnings: readonly AuditWarning[];
 }
 
-export interface AuditError {
-  readonly field: string;
-  readonly reason: CauseReason;
-  /** As in a Status cause: starts with the reason phrase (Invalid value: …), does not repeat the field. */
-  readonly message: string;
-  readonly rule: string;
-}
-
-export interface AuditWarning {
-  readonly message: string;
-  readonly rule: string;
-}
+export type AuditError = FindingError;
+export type AuditWarning = FindingWarning;
 
 export type ClassKind = 'VolumeSnapshotClass' | 'VolumeGroupSnapshotClass';
 
@@ -59,13 +50,8 @@ export function auditObject(stored: Subject, context: RuleContext, schemas: Sche
     kind: family.kind,
     namespace: stringAt(object, 'metadata.namespace') ?? null,
     name: stringAt(object, 'metadata.name') ?? '',
-    errors: violations.map((violation) => ({
-      field: violation.field,
-      reason: violation.reason,
-      message: causeMessage(violation),
-      rule: violation.rule,
-    })),
-    warnings: warnings.map(({ message, rule }) => ({ message, rule })),
+    errors: violations.map(findingError),
+    warnings: warnings.map(findingWarning),
   };
 }
 

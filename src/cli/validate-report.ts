@@ -1,6 +1,6 @@
-import { causeMessage } from '../rules/field-errors.ts';
 import { stringAt } from '../rules/object-access.ts';
-import type { CauseReason } from '../rules/types.ts';
+import { findingError, findingWarning } from './findings.ts';
+import type { FindingError, FindingWarning } from './findings.ts';
 import type { ManifestFile, NonObject } from './manifests.ts';
 import type { CheckedObject, CheckResult } from './validate-check.ts';
 
@@ -40,20 +40,12 @@ export interface ReportObject {
   readonly warnings: readonly ReportWarning[];
 }
 
-export interface ReportError {
-  readonly field: string;
-  readonly reason: CauseReason;
-  /** As in a Status cause: starts with the reason phrase, does not repeat the field. */
-  readonly message: string;
-  readonly rule: string;
+export interface ReportError extends FindingError {
   /** The line of the field, or of its nearest ancestor in the file. */
   readonly line: number;
 }
 
-export interface ReportWarning {
-  readonly message: string;
-  readonly rule: string;
-}
+export type ReportWarning = FindingWarning;
 
 export interface ReportSummary {
   readonly objects: number;
@@ -100,15 +92,9 @@ function reportObject(checked: CheckedObject): ReportObject {
     operation: checked.operation,
     // In the order of the file, so that the lines read top to bottom; ties keep the rules' order.
     errors: checked.violations
-      .map((violation) => ({
-        field: violation.field,
-        reason: violation.reason,
-        message: causeMessage(violation),
-        rule: violation.rule,
-        line: manifest.lineOf(violation.field),
-      }))
+      .map((violation) => ({ ...findingError(violation), line: manifest.lineOf(violation.field) }))
       .sort((left, right) => left.line - right.line),
-    warnings: checked.warnings.map(({ message, rule }) => ({ message, rule })),
+    warnings: checked.warnings.map(findingWarning),
   };
 }
 
