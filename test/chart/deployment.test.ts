@@ -145,6 +145,20 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
     expect(refused.stderr).toContain('terminationGracePeriodSeconds (30) must be greater than drainSeconds (30)');
   });
 
+  it('refuses extraArgs that would override a flag the chart sets (the Service, probes and RBAC follow the values)', async () => {
+    for (const [args, flagName] of [
+      [['--port=9443'], '--port'],
+      [['--log-level', 'debug'], '--log-level'],
+      [['--kubeconfig=/k', '--tls-cert-file=/x.crt'], '--tls-cert-file'],
+    ] as const) {
+      const refused = await helmTemplate({ extraArgs: [...args] });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`extraArgs: ${flagName} is set by the chart`);
+    }
+    // Flags the chart does not set stay free (the 'tuned' values pass --kubeconfig).
+    expect(flag(get('tuned').container.args, 'kubeconfig')).toBe('/etc/kube/config');
+  });
+
   it('uses the appVersion as image tag by default; tag and digest override it', () => {
     const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
     expect(get('defaults').container.image).toBe(`ghcr.io/snapshot-webhook/snapshot-webhook:${chart.appVersion}`);

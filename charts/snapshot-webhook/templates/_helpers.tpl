@@ -131,6 +131,12 @@ rendered, which is also what a first install renders.
 {{- if eq (int .Values.containerPorts.webhook) (int .Values.containerPorts.metrics) }}
 {{- fail (printf "containerPorts.webhook and containerPorts.metrics must differ (both %d)" (int .Values.containerPorts.webhook)) }}
 {{- end }}
+{{- range .Values.extraArgs }}
+{{- $flag := regexReplaceAll "=.*$" (toString .) "" }}
+{{- if has $flag (list "--port" "--metrics-port" "--log-level" "--drain-seconds" "--prevent-volume-mode-conversion" "--tls-secret" "--webhook-configuration" "--service" "--tls-cert-file" "--tls-private-key-file") }}
+{{- fail (printf "extraArgs: %s is set by the chart (from containerPorts, logLevel, drainSeconds, preventVolumeModeConversion or certificates, which the Service, probes and RBAC follow too): set that value instead" $flag) }}
+{{- end }}
+{{- end }}
 {{- if eq .Values.certificates.mode "existingSecret" }}
 {{- if not (contains "-----BEGIN CERTIFICATE-----" (b64dec .Values.certificates.existingSecret.caBundle)) }}
 {{- fail "certificates.existingSecret.caBundle must be the base64 encoding of a PEM certificate (-----BEGIN CERTIFICATE-----...)" }}
