@@ -72,9 +72,26 @@ interface StartedParts {
 }
 
 async function startAdmission(config: WebhookConfig, logger: PinoLogger, parts: StartedParts): Promise<RunningWebhook> {
-  const { metrics, state, probes } = parts;
   const certificates = await parts.obtainCertificates();
-  const caches = classCaches(config, logger);
+  let caches: ClassCaches | null = null;
+  try {
+    caches = classCaches(config, logger);
+    return await listen(config, logger, { ...parts, certificates, caches });
+  } catch (error) {
+    // A start that fails half-way (a port in use, a bad kubeconfig) leaves no watcher or timer behind.
+    certificates.source.close();
+    await caches?.stop();
+    throw error;
+  }
+}
+
+interface ListenParts extends StartedParts {
+  readonly certificates: Certificates;
+  readonly caches: ClassCaches | null;
+}
+
+async function listen(config: WebhookConfig, logger: PinoLogger, parts: ListenParts): Promise<RunningWebhook> {
+  const { metrics, state, probes, certificates, caches } = parts;
   state.caches = caches;
   const cluster: ClusterView = caches?.view ?? { snapshotClasses: null, groupSnapshotClasses: null };
   metrics.watchCaches(caches ? () => caches.status() : () => noCluster);

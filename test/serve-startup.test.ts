@@ -72,6 +72,20 @@ describe('serve, while the certificate is still being obtained', () => {
     }
   }, 30_000);
 
+  it('leaves nothing listening when the admission port is taken', async () => {
+    const [metricsPort, blocker] = [await unusedPort(), createServer()];
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const failing = serve(testWebhookConfig({ port, metricsPort, selfSignedCaFile: join(directory, 'ca.crt') }), pino({ level: 'silent' }));
+      await expect(failing).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(probe(metricsPort, '/livez')).rejects.toThrow();
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
   it('leaves nothing listening when the start fails', async () => {
     const metricsPort = await unusedPort();
     const certificateFiles = { tlsCertFile: join(directory, 'missing.crt'), tlsPrivateKeyFile: join(directory, 'missing.key') };
