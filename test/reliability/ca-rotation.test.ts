@@ -9,9 +9,9 @@ import type { CertificateLifetimes } from '../../src/tls/self-managed-rotation.t
 import { startSelfManagedCertificates } from '../../src/tls/self-managed.ts';
 import { attachCertificateReload, serverTlsOptions } from '../../src/tls/server-tls.ts';
 import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.ts';
-import { reviewFrom } from '../support/captures.ts';
 import { FakeApiServer, type ResourceRef } from '../support/fake-api-server.ts';
-import { describeFailures, startLoad, type Backend, type Review } from './support/load.ts';
+import { describeFailures, startLoad, type Backend } from './support/load.ts';
+import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 
 /**
  * Issue 6: a full CA rotation of self-managed certificates under load, two replicas sharing the
@@ -30,13 +30,7 @@ const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', ver
 const ROTATING: CertificateLifetimes = { caMs: 6_000, servingMs: 3_000, renewFraction: 0.5, propagationMs: 500 };
 const LAGS_MS = [0, 250];
 
-const denied = reviewFrom('02', (review) => {
-  (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 'a', volumeSnapshotContentName: 'b' };
-});
-const REVIEWS: Review[] = [
-  { body: JSON.stringify(reviewFrom('02')), expected: 'allowed' },
-  { body: JSON.stringify(denied), expected: 'denied' },
-];
+const REVIEWS = ALLOWED_AND_DENIED;
 
 let api: FakeApiServer;
 const cleanups: Array<() => unknown> = [];

@@ -9,6 +9,7 @@ import { FakeApiServer } from '../support/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { describeFailures, startLoad, type Backend, type Review } from './support/load.ts';
+import { ALLOWED_REVIEW, DENIED_REVIEW } from './support/reviews.ts';
 
 /**
  * Issue 6, faults 2 and 3: under constant traffic, the fake API server drops the watch
@@ -33,14 +34,11 @@ function classReview(name: string, driver: string): string {
   );
 }
 
-const denied = reviewFrom('02', (review) => {
-  (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 'a', volumeSnapshotContentName: 'b' };
-});
 const REVIEWS: Review[] = [
-  { body: JSON.stringify(reviewFrom('02')), expected: 'allowed' },
+  ALLOWED_REVIEW,
   // Needs the cache: the driver has a default already.
   { body: classReview('second-default', DRIVER), expected: 'denied' },
-  { body: JSON.stringify(denied), expected: 'denied' },
+  DENIED_REVIEW,
   { body: classReview('first-default', 'other.csi.example.com'), expected: 'allowed' },
 ];
 

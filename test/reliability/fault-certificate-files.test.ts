@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
-import { reviewFrom } from '../support/captures.ts';
 import { createTestCertificates, issueTestCertificate, type TestCertificates } from '../support/certificates.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { handshake } from '../tls/tls-probe.ts';
-import { describeFailures, startLoad, type Review } from './support/load.ts';
+import { describeFailures, startLoad } from './support/load.ts';
+import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 import { SecretVolume, type Pair } from './support/secret-volume.ts';
 
 /**
@@ -14,13 +14,7 @@ import { SecretVolume, type Pair } from './support/secret-volume.ts';
  * real process, six client connections each: HTTP/2, HTTP/1.1 keep-alive, and HTTP/1.1 with a
  * new handshake every request. Target: zero failed requests.
  */
-const denied = reviewFrom('02', (review) => {
-  (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 'a', volumeSnapshotContentName: 'b' };
-});
-const REVIEWS: Review[] = [
-  { body: JSON.stringify(reviewFrom('02')), expected: 'allowed' },
-  { body: JSON.stringify(denied), expected: 'denied' },
-];
+const REVIEWS = ALLOWED_AND_DENIED;
 
 let certificates: TestCertificates;
 let pairs: Pair[];

@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reviewFrom } from '../support/captures.ts';
 import { createTestCertificates } from '../support/certificates.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
-import { describeFailures, startLoad, type Backend, type Review } from './support/load.ts';
+import { describeFailures, startLoad, type Backend } from './support/load.ts';
+import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 
 /**
  * Issue 6, fault 4: a rolling restart under constant traffic. A second instance starts, the
@@ -14,13 +14,7 @@ import { describeFailures, startLoad, type Backend, type Review } from './suppor
  * instances that are ready. Target: zero failed requests — the only excusable ones would be
  * sent to the old instance after it stopped accepting, which its drain period must prevent.
  */
-const denied = reviewFrom('02', (review) => {
-  (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 'a', volumeSnapshotContentName: 'b' };
-});
-const REVIEWS: Review[] = [
-  { body: JSON.stringify(reviewFrom('02')), expected: 'allowed' },
-  { body: JSON.stringify(denied), expected: 'denied' },
-];
+const REVIEWS = ALLOWED_AND_DENIED;
 const DRAIN_SECONDS = 1.5;
 const cleanups: Array<() => Promise<unknown>> = [];
 
