@@ -6,7 +6,7 @@ import { pino, type Logger as PinoLogger } from 'pino';
 import { buildApp, type WebhookApp } from './app.ts';
 import type { ClassCaches, ClassCachesStatus } from './cluster/class-caches.ts';
 import { startClassCaches } from './cluster/class-caches.ts';
-import { DISABLED_STATUS } from './cluster/class-cache.ts';
+import { DISABLED_STATUS, type CacheStatus } from './cluster/class-cache.ts';
 import type { ClusterView } from './cluster/class-view.ts';
 import { loadKubeConfig } from './cluster/kube-config.ts';
 import type { WebhookConfig } from './config/config.ts';
@@ -183,8 +183,7 @@ function notReadyReasons(state: StartState): string[] {
   if (state.draining) reasons.push('shutting down');
   const { caches } = state;
   if (caches !== null && !caches.ready()) {
-    const status = caches.status();
-    const syncing = (Object.keys(status) as Array<keyof ClassCachesStatus>).filter((name) => status[name].state === 'syncing');
+    const syncing = cachesWhere(caches.status(), (cache) => cache.state === 'syncing');
     reasons.push(`class caches not synced: ${syncing.join(', ')}`);
   }
   return reasons;
@@ -192,9 +191,12 @@ function notReadyReasons(state: StartState): string[] {
 
 /** Caches that hold classes but have lost their watch: their state may be behind the cluster. */
 function staleCaches(status: ClassCachesStatus): string[] {
-  return (Object.keys(status) as Array<keyof ClassCachesStatus>).filter(
-    (name) => status[name].state === 'synced' && !status[name].watchConnected,
-  );
+  return cachesWhere(status, (cache) => cache.state === 'synced' && !cache.watchConnected);
+}
+
+/** The names of the caches whose status matches. */
+function cachesWhere(status: ClassCachesStatus, matches: (cache: CacheStatus) => boolean): string[] {
+  return (Object.keys(status) as Array<keyof ClassCachesStatus>).filter((name) => matches(status[name]));
 }
 
 /** How long requests in flight get to finish once the drain is over. */
