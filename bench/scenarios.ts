@@ -1,6 +1,6 @@
 /**
  * What the bench sends: AdmissionReviews built from the captures of a real kube-apiserver
- * (../shared/captures, read at run time, never copied), and the snapshot classes the fake API
+ * (test/fixtures/captures), and the snapshot classes the fake API
  * server holds while the webhook answers them.
  */
 import { reviewFrom, type Capture } from '../test/support/captures.ts';

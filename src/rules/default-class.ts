@@ -4,7 +4,7 @@ import { annotation, stringAt } from './object-access.ts';
 import type { ResourceRules, RuleRequest, Violation, Warning } from './types.ts';
 
 /**
- * Rules 9–10 and 18: one default class per CSI driver. Two defaults for one driver make every
+ * Rules 9–10 and 18 (docs/rules.md): one default class per CSI driver. Two defaults for one driver make every
  * snapshot that names no class fail, and since upstream removed its webhook nothing else stops it.
  */
 export interface DefaultClassKind {

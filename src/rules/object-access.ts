@@ -18,7 +18,7 @@ export function valueAt(object: unknown, path: string): unknown {
   return current;
 }
 
-/** "Set" in the spec's sense: present and not null. */
+/** "Set" as docs/rules.md means it: present and not null. */
 export function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
 }

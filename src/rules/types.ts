@@ -32,7 +32,7 @@ export type CauseReason =
 
 /** One field error, in the shape of Kubernetes' field.Error. */
 export interface Violation {
-  /** Which rule of the spec found it, for logs and metrics (e.g. "volumesnapshot-source"). */
+  /** Which rule of docs/rules.md found it, for logs and metrics (e.g. "volumesnapshot-source"). */
   readonly rule: string;
   readonly field: string;
   readonly reason: CauseReason;

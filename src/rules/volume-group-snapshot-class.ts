@@ -3,7 +3,7 @@ import { defaultClassRules } from './default-class.ts';
 import { isSet, jsonEqual } from './object-access.ts';
 import type { ResourceRules } from './types.ts';
 
-/** Rules 18–19 of the spec: VolumeGroupSnapshotClass. */
+/** Rules 18–19 of docs/rules.md: VolumeGroupSnapshotClass. */
 const singleDefault = defaultClassRules({
   kind: 'VolumeGroupSnapshotClass',
   resource: 'volumegroupsnapshotclass',

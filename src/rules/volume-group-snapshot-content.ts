@@ -3,7 +3,7 @@ import { checkExactlyOne, checkImmutable, checkObjectReference, checkOptionalNam
 import { isSet, valueAt } from './object-access.ts';
 import type { ResourceRules, RuleRequest, Violation } from './types.ts';
 
-/** Rules 15–17 of the spec: VolumeGroupSnapshotContent. */
+/** Rules 15–17 of docs/rules.md: VolumeGroupSnapshotContent. */
 const HANDLES = 'spec.source.groupSnapshotHandles';
 const REF = 'spec.volumeGroupSnapshotRef';
 

@@ -3,7 +3,7 @@ import { valueAt } from './object-access.ts';
 import { isEmptySelector, selectorsEqual, selectorViolations } from './selector.ts';
 import type { ResourceRules, RuleRequest, Violation, Warning } from './types.ts';
 
-/** Rules 11–14 of the spec: VolumeGroupSnapshot. */
+/** Rules 11–14 of docs/rules.md: VolumeGroupSnapshot. */
 const SELECTOR = 'spec.source.selector';
 
 export const volumeGroupSnapshotRules: ResourceRules = (request) => ({

@@ -1,6 +1,6 @@
 import { defaultClassRules } from './default-class.ts';
 
-/** Rules 9–10 of the spec: VolumeSnapshotClass. */
+/** Rules 9–10 of docs/rules.md: VolumeSnapshotClass. */
 export const volumeSnapshotClassRules = defaultClassRules({
   kind: 'VolumeSnapshotClass',
   resource: 'volumesnapshotclass',

@@ -1,7 +1,7 @@
 import { checkExactlyOne, checkImmutable, checkObjectReference, checkOptionalName } from './checks.ts';
 import type { ResourceRules } from './types.ts';
 
-/** Rules 5–8 of the spec: VolumeSnapshotContent. */
+/** Rules 5–8 of docs/rules.md: VolumeSnapshotContent. */
 export const volumeSnapshotContentRules: ResourceRules = (request, context) => ({
   violations: [
     ...checkExactlyOne(

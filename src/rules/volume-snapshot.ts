@@ -2,7 +2,7 @@ import { checkExactlyOne, checkImmutable, checkOptionalName, isChangedBy } from 
 import { isSet, stringAt, valueAt } from './object-access.ts';
 import type { ResourceRules, RuleContext, RuleRequest, Warning } from './types.ts';
 
-/** Rules 1–4 of the spec: VolumeSnapshot. */
+/** Rules 1–4 of docs/rules.md: VolumeSnapshot. */
 const CLASS_NAME = 'spec.volumeSnapshotClassName';
 
 export const volumeSnapshotRules: ResourceRules = (request, context) => ({

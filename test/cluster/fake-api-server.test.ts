@@ -1,5 +1,5 @@
 /**
- * The fake API server against what a real kube-apiserver sent (shared/captures/wire): the other
+ * The fake API server against what a real kube-apiserver sent (test/fixtures/captures/wire): the other
  * cluster tests are only as good as this likeness.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { FakeApiServer } from '../support/fake-api-server.ts';
 import type { JsonObject } from '../support/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const WIRE = new URL('../../../shared/captures/wire/', import.meta.url);
+const WIRE = new URL('../fixtures/captures/wire/', import.meta.url);
 const CLASSES_PATH = '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses';
 
 function capture(name: string): string {

@@ -1,11 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { SNAPSHOT_CRDS } from '../fixtures/snapshot-crds.ts';
+import type { CrdFacts, CrdRelease } from '../fixtures/snapshot-crds.ts';
 import type { GroupDefinition, ResourceDefinition, ResourceRef } from './fake-api-store.ts';
 
-/** The snapshot CRDs shipped next to the repository (reference data: read, never copied). */
-export const CRD_DIRECTORY = new URL('../../../shared/crds/', import.meta.url);
-
-export type CrdRelease = 'v8.6.0' | 'v7.0.2';
+export type { CrdRelease } from '../fixtures/snapshot-crds.ts';
 
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 export const GROUP_SNAPSHOT_GROUP = 'groupsnapshot.storage.k8s.io';
@@ -77,22 +74,9 @@ export const CHART_GROUPS: readonly GroupDefinition[] = [
   },
 ];
 
-interface Crd {
-  readonly spec: {
-    readonly group: string;
-    readonly scope: string;
-    readonly names: { readonly plural: string; readonly singular: string; readonly kind: string; readonly shortNames?: string[] };
-    readonly versions: readonly { readonly name: string; readonly served: boolean; readonly subresources?: { readonly status?: object } }[];
-  };
-}
-
 /** The API groups a cluster serves once the CRDs of an external-snapshotter release are installed. */
 export function groupsFromCrds(release: CrdRelease): GroupDefinition[] {
-  const directory = new URL(`${release}/`, CRD_DIRECTORY);
-  const crds = readdirSync(directory)
-    .filter((file) => file.endsWith('.yaml'))
-    .map((file) => parse(readFileSync(new URL(file, directory), 'utf8')) as Crd);
-  const byGroup = Map.groupBy(crds, (crd) => crd.spec.group);
+  const byGroup = Map.groupBy(SNAPSHOT_CRDS[release], (crd) => crd.group);
   return [...byGroup].map(([name, members]) => {
     const resources = members.map(resourceOf);
     const versions = [...new Set(resources.flatMap((resource) => resource.versions ?? []))].sort(byPriority);
@@ -109,17 +93,15 @@ export function groupFromCrds(release: CrdRelease, name: string): GroupDefinitio
   return group;
 }
 
-function resourceOf(crd: Crd): ResourceDefinition {
-  const served = crd.spec.versions.filter((version) => version.served);
-  const withStatus = served.some((version) => version.subresources?.status !== undefined);
+function resourceOf(crd: CrdFacts): ResourceDefinition {
   return {
-    plural: crd.spec.names.plural,
-    singular: crd.spec.names.singular,
-    kind: crd.spec.names.kind,
-    namespaced: crd.spec.scope === 'Namespaced',
-    shortNames: crd.spec.names.shortNames ?? [],
-    versions: served.map((version) => version.name),
-    subresources: withStatus ? ['status'] : [],
+    plural: crd.plural,
+    singular: crd.kind.toLowerCase(),
+    kind: crd.kind,
+    namespaced: crd.namespaced,
+    shortNames: [...crd.shortNames],
+    versions: [...crd.versions],
+    subresources: crd.status ? ['status'] : [],
   };
 }
 
