@@ -8,6 +8,7 @@ import type { ClassCaches, ClassCachesStatus } from './cluster/class-caches.ts';
 import { startClassCaches } from './cluster/class-caches.ts';
 import { DISABLED_STATUS, type CacheStatus } from './cluster/class-cache.ts';
 import type { ClusterView } from './cluster/class-view.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from './cluster/kube-config.ts';
 import type { WebhookConfig } from './config/config.ts';
 import { WebhookError } from './errors.ts';
@@ -39,19 +40,30 @@ export function createLogger(config: Pick<WebhookConfig, 'logLevel'>): PinoLogge
 }
 
 export async function serve(config: WebhookConfig, logger: PinoLogger = createLogger(config)): Promise<RunningWebhook> {
-  const obtainCertificates = certificateSource(config, logger);
+  const supply = certificateSource(config, logger);
+  // Files are read and checked before any port is bound: a bad file or kubeconfig must exit with
+  // its own message, not with an address error from a port that happens to be taken.
+  const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
+  const early = supply.slow ? undefined : await supply.obtain();
+  const obtainCertificates = early === undefined ? supply.obtain : () => Promise.resolve(early);
   const metrics = createMetrics();
   const state: StartState = { serving: false, draining: false, caches: null };
-  // Up before the certificate: self-managed start-up may wait a minute for the API server, and a
-  // liveness probe that finds no port would kill the pod before it can say why it is waiting.
-  const probes = await startProbeServer({
-    port: config.metricsPort,
-    host: config.bindAddress,
-    registry: metrics.registry,
-    notReadyReasons: () => notReadyReasons(state),
-  });
+  let probes: Server;
   try {
-    return await startAdmission(config, logger, { metrics, state, probes, obtainCertificates });
+    // Up before a self-managed certificate, which may wait a minute for the API server: a liveness
+    // probe that finds no port would kill the pod before it can say why it is waiting.
+    probes = await startProbeServer({
+      port: config.metricsPort,
+      host: config.bindAddress,
+      registry: metrics.registry,
+      notReadyReasons: () => notReadyReasons(state),
+    });
+  } catch (error) {
+    early?.source.close();
+    throw error;
+  }
+  try {
+    return await startAdmission(config, logger, { metrics, state, probes, obtainCertificates, kubeConfig });
   } catch (error) {
     await closeServer(probes);
     throw error;
@@ -69,13 +81,14 @@ interface StartedParts {
   readonly state: StartState;
   readonly probes: Server;
   readonly obtainCertificates: () => Promise<Certificates>;
+  readonly kubeConfig: KubeConfig | null;
 }
 
 async function startAdmission(config: WebhookConfig, logger: PinoLogger, parts: StartedParts): Promise<RunningWebhook> {
   const certificates = await parts.obtainCertificates();
   let caches: ClassCaches | null = null;
   try {
-    caches = classCaches(config, logger);
+    caches = classCaches(config, logger, parts.kubeConfig);
     return await listen(config, logger, { ...parts, certificates, caches });
   } catch (error) {
     // A start that fails half-way (a port in use, a bad kubeconfig) leaves no watcher or timer behind.
@@ -140,19 +153,26 @@ interface Certificates {
   readonly caFile: string | undefined;
 }
 
-/**
- * Checks the certificate flags at once (a bad combination exits before anything listens) and
- * returns how to obtain the certificate, which may take a while (self-managed: the API server).
- */
-function certificateSource(config: WebhookConfig, logger: PinoLogger): () => Promise<Certificates> {
+interface CertificateSupply {
+  /** Waits on the API server (self-managed): obtained after the probes are up, not before. */
+  readonly slow: boolean;
+  readonly obtain: () => Promise<Certificates>;
+}
+
+/** Checks the certificate flags at once (a bad combination exits before anything listens). */
+function certificateSource(config: WebhookConfig, logger: PinoLogger): CertificateSupply {
   const selfManaged = selfManagedOptionsFrom(config, logger);
-  if (selfManaged !== undefined) return async () => ({ source: await startSelfManagedCertificates(selfManaged), caFile: undefined });
+  if (selfManaged !== undefined) {
+    return { slow: true, obtain: async () => ({ source: await startSelfManagedCertificates(selfManaged), caFile: undefined }) };
+  }
   const { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } = config;
   if ((certFile === '') !== (keyFile === '')) {
     throw new WebhookError('CONFIG_INVALID', '--tls-cert-file and --tls-private-key-file must be given together');
   }
-  if (certFile !== '') return async () => ({ source: await watchCertificateFiles({ certFile, keyFile, logger }), caFile: undefined });
-  return () => selfSignedCertificates(config, logger);
+  if (certFile !== '') {
+    return { slow: false, obtain: async () => ({ source: await watchCertificateFiles({ certFile, keyFile, logger }), caFile: undefined }) };
+  }
+  return { slow: false, obtain: () => selfSignedCertificates(config, logger) };
 }
 
 async function selfSignedCertificates(config: WebhookConfig, logger: PinoLogger): Promise<Certificates> {
@@ -165,8 +185,7 @@ async function selfSignedCertificates(config: WebhookConfig, logger: PinoLogger)
   return { source: staticCertificateSource(loadServingCertificate(generated.cert, generated.key)), caFile };
 }
 
-function classCaches(config: WebhookConfig, logger: PinoLogger): ClassCaches | null {
-  const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
+function classCaches(config: WebhookConfig, logger: PinoLogger, kubeConfig: KubeConfig | null): ClassCaches | null {
   if (kubeConfig === null) {
     logger.warn(
       'no --kubeconfig and not in a cluster: the default-class rule (one default VolumeSnapshotClass and ' +

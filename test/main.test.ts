@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect as connectHttp2 } from 'node:http2';
+import { createServer, type AddressInfo } from 'node:net';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,23 @@ describe('configuration', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^snapshot-webhook: SVW_ERR_CONFIG_INVALID: /);
     expect(stderr).toMatch(message);
+  });
+
+  it('reads the certificate files and the kubeconfig before it binds a port, so a taken port hides neither', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = String((taken.address() as AddressInfo).port);
+    try {
+      const files = await runToExit(['--port', port, '--metrics-port', port, '--tls-cert-file', '/nonexistent/tls.crt', '--tls-private-key-file', '/nonexistent/tls.key']);
+      expect(files.stderr).toContain('/nonexistent/tls.crt');
+      expect(files.stderr).not.toContain('EADDRINUSE');
+      const kubeconfig = await runToExit(['--port', port, '--metrics-port', port, '--kubeconfig', '/nonexistent/kubeconfig']);
+      expect(kubeconfig.stderr).toMatch(/cannot load kubeconfig \/nonexistent\/kubeconfig/);
+      expect(kubeconfig.stderr).not.toContain('EADDRINUSE');
+    } finally {
+      taken.close();
+    }
   });
 
   it('a certificate file that cannot be read exits 1 naming the file', async () => {

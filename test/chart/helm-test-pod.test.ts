@@ -3,6 +3,7 @@
  * for real (exactly as rendered) against a fake webhook speaking HTTPS with a CA made here.
  */
 import { spawn } from 'node:child_process';
+import { trackChild } from '../support/children.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -101,10 +102,12 @@ function runTestContainer(container: Container, env: Record<string, string>): Pr
   expect(program).toBe('node');
   const rendered = Object.fromEntries((container.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...options, ...(container.args ?? [])], {
-      env: { PATH: process.env.PATH ?? '', ...rendered, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = trackChild(
+      spawn(process.execPath, [...options, ...(container.args ?? [])], {
+        env: { PATH: process.env.PATH ?? '', ...rendered, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -6,6 +6,7 @@
  */
 import AdmZip from 'adm-zip';
 import { spawn } from 'node:child_process';
+import { trackChild } from './children.ts';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -81,7 +82,7 @@ export async function runHelm(args: readonly string[], options: HelmOptions = {}
     KUBECONFIG: options.kubeconfig ?? join(home, 'no-kubeconfig'),
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(helm, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = trackChild(spawn(helm, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }));
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { trackChild } from './children.ts';
 
 /** The real webhook process (`node src/main.ts`), started as a user would, its JSON logs read back. */
 export const REPO = new URL('../../', import.meta.url).pathname;
@@ -18,11 +19,13 @@ export interface WebhookProcess {
 }
 
 export async function startWebhook(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<WebhookProcess> {
-  const child = spawn(process.execPath, ['src/main.ts', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = trackChild(
+    spawn(process.execPath, ['src/main.ts', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const waiters = new Set<() => void>();
@@ -74,13 +77,19 @@ export async function startWebhook(args: readonly string[], env: NodeJS.ProcessE
   };
 }
 
-/** Runs the command to its end: for --help and for configurations that must be refused. */
+/**
+ * Runs the command to its end: for --help and for configurations that must be refused. Both ports
+ * default to 0, so that a refusal expected here never turns into an address error on a machine
+ * where something else holds 8080 or 8443.
+ */
 export async function runToExit(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['src/main.ts', ...args], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = trackChild(
+    spawn(process.execPath, ['src/main.ts', ...args], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SNAPSHOT_WEBHOOK_PORT: '0', SNAPSHOT_WEBHOOK_METRICS_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
