@@ -2,6 +2,7 @@
 /** The process: pick the command, run it, turn its outcome into an exit code. */
 import { readFileSync } from 'node:fs';
 import { helpText, loadConfig } from './config/config.ts';
+import { userDirectory } from './cli/io.ts';
 import { WebhookError } from './errors.ts';
 import { createLogger, serve } from './serve.ts';
 
@@ -53,7 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: userDirectory(process.env, process.cwd()) };
   // Loaded on demand: the server need not carry the CLI's modules (YAML parsing, reports).
   if (command === 'validate') return (await import('./cli/validate.ts')).runValidate(rest, io);
   if (command === 'audit') return (await import('./cli/audit.ts')).runAudit(rest, io);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect as connectHttp2 } from 'node:http2';
@@ -9,7 +10,8 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { reviewFrom } from './support/captures.ts';
 import { http2Client, postHttp1 } from './support/clients.ts';
-import { runToExit, startWebhook } from './support/webhook-process.ts';
+import { trackChild } from './support/children.ts';
+import { REPO, runToExit, startWebhook } from './support/webhook-process.ts';
 
 /** The real process: start-up, configuration errors, and SIGTERM under traffic. */
 const temporaryDirectory = () => mkdtempSync(join(tmpdir(), 'snapshot-webhook-test-'));
@@ -178,6 +180,24 @@ describe('validate through the real executable', () => {
     const missing = await runToExit(['validate', 'no/such/file.yaml']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no/such/file.yaml');
+  });
+});
+
+describe('npm start from another directory', () => {
+  it('resolves the paths given to validate against the directory the command was typed in', async () => {
+    const child = trackChild(
+      spawn('npm', ['start', '--silent', '--', 'validate', 'good'], {
+        cwd: join(REPO, 'test/fixtures/manifests'),
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(output).not.toMatch(/cannot read|no such/i);
+    expect(code).toBe(0);
   });
 });
 

@@ -11,3 +11,12 @@ export interface CommandIO {
 
 /** A command's outcome is its exit code; it never calls process.exit itself. */
 export type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
+
+/**
+ * Where the user typed the command. npm runs scripts from the package root and says in INIT_CWD
+ * where it was called from, so `npm start -- validate deploy/` means the user's deploy/.
+ */
+export function userDirectory(env: NodeJS.ProcessEnv, cwd: string): string {
+  const initial = env.INIT_CWD;
+  return env.npm_lifecycle_event !== undefined && initial !== undefined && initial !== '' ? initial : cwd;
+}

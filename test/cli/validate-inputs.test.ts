@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userDirectory } from '../../src/cli/io.ts';
 import { VALIDATE_USAGE } from '../../src/cli/validate-args.ts';
 import { expectLinesStartingWith, validate } from './run-validate.ts';
 
@@ -238,5 +239,14 @@ describe('validate: unreadable input and usage (exit 2)', () => {
       expect(run.code).toBe(0);
     }
     expect(VALIDATE_USAGE).toMatch(/^Usage: snapshot-webhook validate \[options\] <path>\.\.\. \| -\n/);
+  });
+});
+
+describe('userDirectory', () => {
+  it('is where npm was called from when npm runs the script, else the process directory', () => {
+    expect(userDirectory({ npm_lifecycle_event: 'start', INIT_CWD: '/home/me/deploy' }, '/repo')).toBe('/home/me/deploy');
+    expect(userDirectory({ INIT_CWD: '/home/me/deploy' }, '/repo')).toBe('/repo');
+    expect(userDirectory({ npm_lifecycle_event: 'start', INIT_CWD: '' }, '/repo')).toBe('/repo');
+    expect(userDirectory({}, '/repo')).toBe('/repo');
   });
 });
