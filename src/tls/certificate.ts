@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { WebhookError } from '../errors.ts';
-import { TLS_CIPHERS } from './server-tls.ts';
+import { TLS_CIPHERS } from './policy.ts';
 
 export interface ServingCertificate {
   /** PEM: the leaf first, then any intermediates, as given. */

@@ -11,27 +11,10 @@ import type { SecureServerOptions } from 'node:http2';
 import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
 import type { ServingCertificate } from './certificate.ts';
 import type { CertificateSource } from './certificate-source.ts';
+import { ALPN_PROTOCOLS, MIN_TLS_VERSION, TLS_CIPHERS } from './policy.ts';
 
 export type { CertificateListener, CertificateSource } from './certificate-source.ts';
 export { staticCertificateSource } from './certificate-source.ts';
-
-/**
- * TLS 1.3 suites, then TLS 1.2 suites with forward secrecy and AEAD only (Mozilla
- * "intermediate"). All are allowed by HTTP/2, and Go's client (kube-apiserver) offers them.
- */
-export const TLS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
-
-export const ALPN_PROTOCOLS: readonly string[] = ['h2', 'http/1.1'];
 
 /**
  * What goes into a secure context. setSecureContext builds a whole new context from its
@@ -41,7 +24,7 @@ function secureContextOptions(certificate: ServingCertificate): SecureContextOpt
   return {
     cert: certificate.cert,
     key: certificate.key,
-    minVersion: 'TLSv1.2',
+    minVersion: MIN_TLS_VERSION,
     ciphers: TLS_CIPHERS,
     honorCipherOrder: true,
   };

@@ -3,7 +3,7 @@ import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebhookError } from '../../src/errors.ts';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
-import { TLS_CIPHERS } from '../../src/tls/server-tls.ts';
+import { TLS_CIPHERS } from '../../src/tls/policy.ts';
 import {
   HAS_OPENSSL,
   createTestCertificates,
