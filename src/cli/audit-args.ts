@@ -1,5 +1,6 @@
 import { DEFAULT_PAGE_SIZE } from './cluster-objects.ts';
-import { parseCommandArgs, UsageError, type ParsedCommandArgs } from './args.ts';
+import { UsageError, type ParsedCommandArgs } from './args.ts';
+import { parseCommandArgs, readCommandLine, type CommandLine } from './command-line.ts';
 
 /** The command line of `snapshot-webhook audit`. */
 export const AUDIT_USAGE = `Usage: snapshot-webhook audit [--kubeconfig <file>] [--output table|json]
@@ -37,61 +38,27 @@ export interface AuditOptions {
 
 export type ParsedAuditArgs = ParsedCommandArgs<AuditOptions>;
 
-interface Collected {
-  kubeconfig: string | undefined;
-  output: string;
-  pageSize: string;
-  help: boolean;
-}
-
-const VALUE_OPTIONS = new Set(['--kubeconfig', '--output', '-o', '--page-size']);
+const OPTIONS = {
+  kubeconfig: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'page-size': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export function parseAuditArgs(args: readonly string[]): ParsedAuditArgs {
-  return parseCommandArgs(() => collect(args), checked);
+  return parseCommandArgs(() => readCommandLine(args, OPTIONS), checked);
 }
 
-function collect(args: readonly string[]): Collected {
-  const collected: Collected = { kubeconfig: undefined, output: 'table', pageSize: String(DEFAULT_PAGE_SIZE), help: false };
-  for (let index = 0; index < args.length; index += 1) {
-    index += collectOption(collected, args[index] ?? '', args[index + 1]);
+function checked(line: CommandLine): AuditOptions {
+  const [unexpected] = line.positionals;
+  if (unexpected !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(unexpected)}: audit reads a cluster, not files`);
+  const kubeconfig = line.last('kubeconfig');
+  if (kubeconfig === '') throw new UsageError('--kubeconfig needs a path');
+  const output = line.last('output') ?? 'table';
+  if (output !== 'table' && output !== 'json') throw new UsageError(`--output must be table or json, not ${JSON.stringify(output)}`);
+  const pageSize = line.last('page-size') ?? String(DEFAULT_PAGE_SIZE);
+  if (!/^[1-9]\d{0,5}$/.test(pageSize)) {
+    throw new UsageError(`--page-size must be a whole number from 1 to 999999, not ${JSON.stringify(pageSize)}`);
   }
-  return collected;
-}
-
-/** Applies one option; returns 1 when it took the next argument as its value. */
-function collectOption(collected: Collected, token: string, next: string | undefined): number {
-  if (token === '--help' || token === '-h') {
-    collected.help = true;
-    return 0;
-  }
-  if (!token.startsWith('-')) throw new UsageError(`unexpected argument ${JSON.stringify(token)}: audit reads a cluster, not files`);
-  const equals = token.indexOf('=');
-  const name = equals < 0 ? token : token.slice(0, equals);
-  if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option ${name}`);
-  const value = equals < 0 ? next : token.slice(equals + 1);
-  if (value === undefined) throw new UsageError(`${name} needs a value`);
-  setValue(collected, name, value);
-  return equals < 0 ? 1 : 0;
-}
-
-function setValue(collected: Collected, name: string, value: string): void {
-  if (name === '--kubeconfig') {
-    if (value === '') throw new UsageError('--kubeconfig needs a path');
-    collected.kubeconfig = value;
-  } else if (name === '--page-size') {
-    collected.pageSize = value;
-  } else {
-    collected.output = value;
-  }
-}
-
-function checked(collected: Collected): AuditOptions {
-  const { kubeconfig, output } = collected;
-  if (output !== 'table' && output !== 'json') {
-    throw new UsageError(`--output must be table or json, not ${JSON.stringify(output)}`);
-  }
-  if (!/^[1-9]\d{0,5}$/.test(collected.pageSize)) {
-    throw new UsageError(`--page-size must be a whole number from 1 to 999999, not ${JSON.stringify(collected.pageSize)}`);
-  }
-  return { kubeconfig, output, pageSize: Number(collected.pageSize) };
+  return { kubeconfig, output, pageSize: Number(pageSize) };
 }

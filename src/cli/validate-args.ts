@@ -1,5 +1,6 @@
 import { STDIN_PATH } from './validate-inputs.ts';
-import { parseCommandArgs, UsageError, type ParsedCommandArgs } from './args.ts';
+import { UsageError, type ParsedCommandArgs } from './args.ts';
+import { parseCommandArgs, readCommandLine, type CommandLine } from './command-line.ts';
 
 /** The command line of `snapshot-webhook validate`. */
 export const VALIDATE_USAGE = `Usage: snapshot-webhook validate [options] <path>... | -
@@ -41,98 +42,36 @@ export interface ValidateOptions {
 
 export type ParsedArgs = ParsedCommandArgs<ValidateOptions>;
 
-interface Collected {
-  paths: string[];
-  against: string[];
-  kubeconfig: string | undefined;
-  output: string;
-  preventVolumeModeConversion: boolean;
-  help: boolean;
-}
-
-const VALUE_OPTIONS = new Set(['--against', '--kubeconfig', '--output', '-o']);
-const BOOLEAN_OPTIONS = new Set(['--prevent-volume-mode-conversion', '--help', '-h']);
+const OPTIONS = {
+  against: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'prevent-volume-mode-conversion': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export function parseValidateArgs(args: readonly string[]): ParsedArgs {
-  return parseCommandArgs(() => collect(args), checked);
+  return parseCommandArgs(() => readCommandLine(args, OPTIONS), checked);
 }
 
-function collect(args: readonly string[]): Collected {
-  const collected: Collected = {
-    paths: [],
-    against: [],
-    kubeconfig: undefined,
-    output: 'text',
-    preventVolumeModeConversion: true,
-    help: false,
-  };
-  for (let index = 0; index < args.length; index += 1) {
-    const token = args[index] ?? '';
-    if (token === '--') {
-      collected.paths.push(...args.slice(index + 1));
-      break;
-    }
-    if (token === STDIN_PATH || !token.startsWith('-')) {
-      collected.paths.push(token);
-      continue;
-    }
-    index += collectOption(collected, token, args[index + 1]);
-  }
-  return collected;
-}
-
-/** Applies one option; returns 1 when it took the next argument as its value. */
-function collectOption(collected: Collected, token: string, next: string | undefined): number {
-  const [name, inline] = splitOption(token);
-  if (BOOLEAN_OPTIONS.has(name)) {
-    setFlag(collected, name, inline);
-    return 0;
-  }
-  if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option ${name}`);
-  const value = inline ?? next;
-  if (value === undefined) throw new UsageError(`${name} needs a value`);
-  setValue(collected, name, value);
-  return inline === undefined ? 1 : 0;
-}
-
-function splitOption(token: string): [string, string | undefined] {
-  const equals = token.indexOf('=');
-  return equals < 0 ? [token, undefined] : [token.slice(0, equals), token.slice(equals + 1)];
-}
-
-function setValue(collected: Collected, name: string, value: string): void {
-  if (name === '--against') {
-    const paths = value.split(',').filter((path) => path !== '');
-    if (paths.length === 0) throw new UsageError('--against needs a path');
-    collected.against.push(...paths);
-  } else if (name === '--kubeconfig') {
-    if (value === '') throw new UsageError('--kubeconfig needs a path');
-    collected.kubeconfig = value;
-  } else {
-    collected.output = value;
-  }
-}
-
-function setFlag(collected: Collected, name: string, inline: string | undefined): void {
-  if (name !== '--prevent-volume-mode-conversion') {
-    collected.help = true;
-    return;
-  }
-  if (inline !== undefined && inline !== 'true' && inline !== 'false') {
-    throw new UsageError(`${name} takes true or false, not ${JSON.stringify(inline)}`);
-  }
-  collected.preventVolumeModeConversion = inline !== 'false';
-}
-
-function checked(collected: Collected): ValidateOptions {
-  if (collected.paths.length === 0) {
-    throw new UsageError('no manifests given: name files or directories, or - to read stdin');
-  }
-  if (collected.output !== 'text' && collected.output !== 'json') {
-    throw new UsageError(`--output must be text or json, not ${JSON.stringify(collected.output)}`);
-  }
-  const stdinUses = [...collected.paths, ...collected.against].filter((path) => path === STDIN_PATH).length;
+function checked(line: CommandLine): ValidateOptions {
+  const paths = line.positionals;
+  if (paths.length === 0) throw new UsageError('no manifests given: name files or directories, or - to read stdin');
+  const against = line.all('against').map((value) => value.split(',').filter((path) => path !== ''));
+  if (against.some((list) => list.length === 0)) throw new UsageError('--against needs a path');
+  const kubeconfig = line.last('kubeconfig');
+  if (kubeconfig === '') throw new UsageError('--kubeconfig needs a path');
+  const output = line.last('output') ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
+  const stdinUses = [...paths, ...against.flat()].filter((path) => path === STDIN_PATH).length;
   if (stdinUses > 1) throw new UsageError('stdin (-) can be read only once');
-  const { paths, against, kubeconfig, output, preventVolumeModeConversion } = collected;
-  return { paths, against, kubeconfig, output, preventVolumeModeConversion };
+  return { paths, against: against.flat(), kubeconfig, output, preventVolumeModeConversion: preventFlag(line) };
+}
+
+function preventFlag(line: CommandLine): boolean {
+  const value = line.last('prevent-volume-mode-conversion');
+  if (value !== undefined && value !== 'true' && value !== 'false') {
+    throw new UsageError(`--prevent-volume-mode-conversion takes true or false, not ${JSON.stringify(value)}`);
+  }
+  return value !== 'false';
 }
