@@ -56,8 +56,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: userDirectory(process.env, process.cwd()) };
   // Loaded on demand: the server need not carry the CLI's modules (YAML parsing, reports).
-  if (command === 'validate') return (await import('./cli/validate.ts')).runValidate(rest, io);
-  if (command === 'audit') return (await import('./cli/audit.ts')).runAudit(rest, io);
+  if (command === 'validate') return (await import('./cli/validate/validate.ts')).runValidate(rest, io);
+  if (command === 'audit') return (await import('./cli/audit/audit.ts')).runAudit(rest, io);
   return runServe(serveArgs);
 }
 

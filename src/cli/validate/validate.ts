@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
-import { loadSchemas } from '../schemas.ts';
-import type { Command, CommandIO } from './io.ts';
-import { parseValidateArgs, VALIDATE_USAGE } from './validate-args.ts';
-import type { ValidateOptions } from './validate-args.ts';
-import { checkManifests } from './validate-check.ts';
-import { listClusterClasses } from './validate-cluster.ts';
-import type { ClusterClasses } from './validate-cluster.ts';
-import { readManifests } from './validate-inputs.ts';
-import { buildReport, reportText } from './validate-report.ts';
+import { loadSchemas } from '../../schemas.ts';
+import type { Command, CommandIO } from '../io.ts';
+import { parseValidateArgs, VALIDATE_USAGE } from './args.ts';
+import type { ValidateOptions } from './args.ts';
+import { checkManifests } from './check.ts';
+import { listClusterClasses } from './cluster.ts';
+import type { ClusterClasses } from './cluster.ts';
+import { readManifests } from './inputs.ts';
+import { buildReport, reportText } from './report.ts';
 
 /**
  * `snapshot-webhook validate`: the webhook's rules on manifests, before they reach a cluster

@@ -1,16 +1,16 @@
 import { resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../cluster/kube-config.ts';
-import { loadSchemas } from '../schemas.ts';
-import { AUDIT_USAGE, parseAuditArgs } from './audit-args.ts';
-import type { AuditOptions } from './audit-args.ts';
-import { buildAuditReport, foundProblems } from './audit-report.ts';
-import { scanCluster } from './audit-scan.ts';
-import type { ClusterScan } from './audit-scan.ts';
-import { reportTable } from './audit-table.ts';
-import { describeError } from '../cluster/api-request.ts';
-import { REQUEST_TIMEOUT_MS } from './cluster-objects.ts';
-import type { Command, CommandIO } from './io.ts';
+import { loadKubeConfig } from '../../cluster/kube-config.ts';
+import { loadSchemas } from '../../schemas.ts';
+import { AUDIT_USAGE, parseAuditArgs } from './args.ts';
+import type { AuditOptions } from './args.ts';
+import { buildAuditReport, foundProblems } from './report.ts';
+import { scanCluster } from './scan.ts';
+import type { ClusterScan } from './scan.ts';
+import { reportTable } from './table.ts';
+import { describeError } from '../../cluster/api-request.ts';
+import { REQUEST_TIMEOUT_MS } from '../cluster-objects.ts';
+import type { Command, CommandIO } from '../io.ts';
 
 /**
  * `snapshot-webhook audit`: what is already in a cluster that the webhook would refuse today —

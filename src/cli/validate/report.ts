@@ -1,8 +1,8 @@
-import { stringAt } from '../rules/object-access.ts';
-import { findingError, findingWarning } from './findings.ts';
-import type { FindingError, FindingWarning } from './findings.ts';
+import { stringAt } from '../../rules/object-access.ts';
+import { findingError, findingWarning } from '../findings.ts';
+import type { FindingError, FindingWarning } from '../findings.ts';
 import type { ManifestFile, NonObject } from './manifests.ts';
-import type { CheckedObject, CheckResult } from './validate-check.ts';
+import type { CheckedObject, CheckResult } from './check.ts';
 
 /**
  * What `validate` prints: a line per problem, as kubectl prints field errors, prefixed with where

@@ -1,13 +1,13 @@
 import type { ErrorObject } from 'ajv';
-import { decide } from '../admission/decide.ts';
-import type { AdmissionRequest } from '../admission/review.ts';
-import { WebhookError } from '../errors.ts';
-import { fieldErrorText, invalid, notSupported, required } from '../rules/field-errors.ts';
-import { isRecord, stringAt } from '../rules/object-access.ts';
-import { familyFor, handledResources } from '../rules/table.ts';
-import type { ResourceFamily } from '../rules/table.ts';
-import type { KubeObject, RuleContext, Violation, Warning } from '../rules/types.ts';
-import type { SchemaSet } from '../schemas.ts';
+import { decide } from '../../admission/decide.ts';
+import type { AdmissionRequest } from '../../admission/review.ts';
+import { WebhookError } from '../../errors.ts';
+import { fieldErrorText, invalid, notSupported, required } from '../../rules/field-errors.ts';
+import { isRecord, stringAt } from '../../rules/object-access.ts';
+import { familyFor, handledResources } from '../../rules/table.ts';
+import type { ResourceFamily } from '../../rules/table.ts';
+import type { KubeObject, RuleContext, Violation, Warning } from '../../rules/types.ts';
+import type { SchemaSet } from '../../schemas.ts';
 
 /**
  * One object through the webhook's own decide(): the same dispatch, schema and rules as an

@@ -1,14 +1,14 @@
-import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../cluster/class-index.ts';
-import type { ClassView, ClusterView } from '../cluster/class-view.ts';
-import { stringAt } from '../rules/object-access.ts';
-import { RESOURCE_FAMILIES } from '../rules/table.ts';
-import type { ResourceFamily } from '../rules/table.ts';
-import type { KubeObject, RuleOptions } from '../rules/types.ts';
-import type { SchemaSet } from '../schemas.ts';
+import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../cluster/class-index.ts';
+import type { ClassView, ClusterView } from '../../cluster/class-view.ts';
+import { stringAt } from '../../rules/object-access.ts';
+import { RESOURCE_FAMILIES } from '../../rules/table.ts';
+import type { ResourceFamily } from '../../rules/table.ts';
+import type { KubeObject, RuleOptions } from '../../rules/types.ts';
+import type { SchemaSet } from '../../schemas.ts';
 import type { Manifest } from './manifests.ts';
-import type { ClusterClasses } from './validate-cluster.ts';
-import { evaluate } from './validate-evaluate.ts';
-import type { Evaluation, PreviousVersion } from './validate-evaluate.ts';
+import type { ClusterClasses } from './cluster.ts';
+import { evaluate } from './evaluate.ts';
+import type { Evaluation, PreviousVersion } from './evaluate.ts';
 
 /**
  * A set of manifests checked as if applied together: each snapshot object as a CREATE (or, when

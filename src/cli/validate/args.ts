@@ -1,6 +1,6 @@
-import { STDIN_PATH } from './validate-inputs.ts';
-import { UsageError, type ParsedCommandArgs } from './args.ts';
-import { parseCommandArgs, readCommandLine, type CommandLine } from './command-line.ts';
+import { STDIN_PATH } from './inputs.ts';
+import { UsageError, type ParsedCommandArgs } from '../args.ts';
+import { parseCommandArgs, readCommandLine, type CommandLine } from '../command-line.ts';
 
 /** The command line of `snapshot-webhook validate`. */
 export const VALIDATE_USAGE = `Usage: snapshot-webhook validate [options] <path>... | -

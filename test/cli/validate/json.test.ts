@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import type { ValidateReport } from '../../src/cli/validate-report.ts';
-import { loadSchemas } from '../../src/schemas.ts';
+import type { ValidateReport } from '../../../src/cli/validate/report.ts';
+import { loadSchemas } from '../../../src/schemas.ts';
 import { validate } from './run-validate.ts';
 
 /** --output json: a report that machines can rely on, checked against its published schema. */
 const schema = JSON.parse(
-  readFileSync(new URL('../../schemas/validate-report.schema.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../schemas/validate-report.schema.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 const checkReport = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true }).compile(schema);
 

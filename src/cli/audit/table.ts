@@ -1,5 +1,5 @@
-import type { AuditObject } from './audit-findings.ts';
-import type { AuditReport, AuditSummary } from './audit-report.ts';
+import type { AuditObject } from './findings.ts';
+import type { AuditReport, AuditSummary } from './report.ts';
 
 /**
  * The report for a person at a terminal, in kubectl's table style: columns padded to their

@@ -6,19 +6,19 @@ import { Readable } from 'node:stream';
 import { Ajv } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { runAudit } from '../../src/cli/audit.ts';
-import type { AuditReport } from '../../src/cli/audit-report.ts';
-import { RESOURCE_FAMILIES } from '../../src/rules/table.ts';
-import { loadSchemas } from '../../src/schemas.ts';
-import { groupFromCrds, groupsFromCrds, SNAPSHOT_GROUP } from '../support/api-groups.ts';
-import type { CrdRelease } from '../support/api-groups.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
-import type { GroupDefinition, JsonObject } from '../support/fake-api-server.ts';
+import { runAudit } from '../../../src/cli/audit/audit.ts';
+import type { AuditReport } from '../../../src/cli/audit/report.ts';
+import { RESOURCE_FAMILIES } from '../../../src/rules/table.ts';
+import { loadSchemas } from '../../../src/schemas.ts';
+import { groupFromCrds, groupsFromCrds, SNAPSHOT_GROUP } from '../../support/api-groups.ts';
+import type { CrdRelease } from '../../support/api-groups.ts';
+import { FakeApiServer } from '../../support/fake-api-server.ts';
+import type { GroupDefinition, JsonObject } from '../../support/fake-api-server.ts';
 
 /** `audit` against a fake kube-apiserver over HTTPS holding objects from test/fixtures/audit. */
-const FIXTURES = new URL('../fixtures/audit/', import.meta.url);
+const FIXTURES = new URL('../../fixtures/audit/', import.meta.url);
 const checkReport = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true }).compile(
-  JSON.parse(readFileSync(new URL('../../schemas/audit-report.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>,
+  JSON.parse(readFileSync(new URL('../../../schemas/audit-report.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>,
 );
 
 let directory = '';

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { runValidate } from '../../src/cli/validate.ts';
+import { runValidate } from '../../../src/cli/validate/validate.ts';
 
 /** Runs `validate` as main would, with buffers for stdout and stderr and a stream for stdin. */
-export const FIXTURES = fileURLToPath(new URL('../fixtures/manifests/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../../fixtures/manifests/', import.meta.url));
 
 export interface ValidateRun {
   readonly code: number;

@@ -1,12 +1,12 @@
-import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../cluster/class-index.ts';
-import type { ClassIndex } from '../cluster/class-index.ts';
-import { stringAt } from '../rules/object-access.ts';
-import type { KubeObject, RuleContext } from '../rules/types.ts';
-import type { SchemaSet } from '../schemas.ts';
-import { findingError, findingWarning } from './findings.ts';
-import type { FindingError, FindingWarning } from './findings.ts';
-import { evaluate } from './validate-evaluate.ts';
-import type { Subject } from './validate-evaluate.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../cluster/class-index.ts';
+import type { ClassIndex } from '../../cluster/class-index.ts';
+import { stringAt } from '../../rules/object-access.ts';
+import type { KubeObject, RuleContext } from '../../rules/types.ts';
+import type { SchemaSet } from '../../schemas.ts';
+import { findingError, findingWarning } from '../findings.ts';
+import type { FindingError, FindingWarning } from '../findings.ts';
+import { evaluate } from '../validate/evaluate.ts';
+import type { Subject } from '../validate/evaluate.ts';
 
 /**
  * What audit finds: stored objects that break a rule the webhook applies on creation, and CSI

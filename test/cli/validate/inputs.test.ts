@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userDirectory } from '../../src/cli/io.ts';
-import { VALIDATE_USAGE } from '../../src/cli/validate-args.ts';
+import { userDirectory } from '../../../src/cli/io.ts';
+import { VALIDATE_USAGE } from '../../../src/cli/validate/args.ts';
 import { expectLinesStartingWith, validate } from './run-validate.ts';
 
 /** What `validate` reads (files, directories, stdin, Lists) and how it fails on what it cannot read. */

@@ -1,5 +1,5 @@
-import type { AuditObject, DuplicateDefaults } from './audit-findings.ts';
-import type { AuditedResource, ClusterScan } from './audit-scan.ts';
+import type { AuditObject, DuplicateDefaults } from './findings.ts';
+import type { AuditedResource, ClusterScan } from './scan.ts';
 
 /** What `audit --output json` prints (schemas/audit-report.schema.json). */
 export interface AuditReport {

@@ -1,6 +1,6 @@
-import { DEFAULT_PAGE_SIZE } from './cluster-objects.ts';
-import { UsageError, type ParsedCommandArgs } from './args.ts';
-import { parseCommandArgs, readCommandLine, type CommandLine } from './command-line.ts';
+import { DEFAULT_PAGE_SIZE } from '../cluster-objects.ts';
+import { UsageError, type ParsedCommandArgs } from '../args.ts';
+import { parseCommandArgs, readCommandLine, type CommandLine } from '../command-line.ts';
 
 /** The command line of `snapshot-webhook audit`. */
 export const AUDIT_USAGE = `Usage: snapshot-webhook audit [--kubeconfig <file>] [--output table|json]

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { CommandIO } from './io.ts';
+import type { CommandIO } from '../io.ts';
 import { ManifestSyntaxError, parseManifests } from './manifests.ts';
 import type { ManifestFile } from './manifests.ts';
 

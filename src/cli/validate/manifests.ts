@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Alias, Document, Node } from 'yaml';
-import { isRecord } from '../rules/object-access.ts';
-import type { KubeObject } from '../rules/types.ts';
+import { isRecord } from '../../rules/object-access.ts';
+import type { KubeObject } from '../../rules/types.ts';
 
 /**
  * Manifests as kubectl reads them: YAML or JSON, several documents per file, `List` kinds
