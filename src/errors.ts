@@ -1,15 +1,22 @@
 /**
- * The error catalogue: every error the webhook answers or exits with has one code here, with its
- * HTTP status (or exit code) and message template. Grep a code to find the one place it is raised.
+ * The error catalogue: every error the webhook answers or exits with has one code here, with the
+ * HTTP status it is answered with, the exit code of a process that ends on it, and its message
+ * template. Grep a code to find the one place it is raised.
  */
 export interface ErrorDefinition {
   readonly code: string;
   readonly statusCode: number;
+  readonly exitCode: number;
   readonly template: string;
 }
 
-function define(code: string, statusCode: number, template: string): ErrorDefinition {
-  return { code, statusCode, template };
+/** Exit codes: 1 is a failure at run time (and, for validate and audit, problems found), 2 a usage or configuration error. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+function define(code: string, statusCode: number, template: string, exitCode: number = EXIT_FAILURE): ErrorDefinition {
+  return { code, statusCode, exitCode, template };
 }
 
 export const ERRORS = {
@@ -22,8 +29,8 @@ export const ERRORS = {
   NOT_FOUND: define('SVW_ERR_NOT_FOUND', 404, 'no route %s %s: POST AdmissionReviews to /validate'),
   REQUEST_TIMEOUT: define('SVW_ERR_REQUEST_TIMEOUT', 408, 'the request did not arrive whole within %s seconds (--request-timeout-seconds)'),
   INTERNAL: define('SVW_ERR_INTERNAL', 500, 'internal error: %s'),
-  CONFIG_INVALID: define('SVW_ERR_CONFIG_INVALID', 2, 'invalid configuration: %s'),
-  CERTIFICATE_INVALID: define('SVW_ERR_CERTIFICATE_INVALID', 1, 'cannot use the serving certificate: %s'),
+  CONFIG_INVALID: define('SVW_ERR_CONFIG_INVALID', 400, 'invalid configuration: %s', EXIT_USAGE),
+  CERTIFICATE_INVALID: define('SVW_ERR_CERTIFICATE_INVALID', 500, 'cannot use the serving certificate: %s'),
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;
@@ -32,6 +39,7 @@ export type ErrorName = keyof typeof ERRORS;
 export class WebhookError extends Error {
   readonly code: string;
   readonly statusCode: number;
+  readonly exitCode: number;
 
   constructor(name: ErrorName, ...args: readonly string[]) {
     const definition = ERRORS[name];
@@ -39,10 +47,18 @@ export class WebhookError extends Error {
     this.name = 'WebhookError';
     this.code = definition.code;
     this.statusCode = definition.statusCode;
+    this.exitCode = definition.exitCode;
   }
 }
 
 function format(template: string, args: readonly string[]): string {
   let index = 0;
   return template.replace(/%s/g, () => args[index++] ?? '');
+}
+
+/** An error as one line for a person; fetch hides the reason (ECONNREFUSED, a certificate error) in its cause. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
 }

@@ -66,7 +66,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof WebhookError) {
       process.stderr.write(`${NAME}: ${error.code}: ${error.message}\n`);
-      process.exit(error.statusCode < 100 ? error.statusCode : 1);
+      process.exit(error.exitCode);
     }
     process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

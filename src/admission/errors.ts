@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { WebhookError } from '../errors.ts';
+import { describeError, WebhookError } from '../errors.ts';
 
 /** What a request that is not a decidable AdmissionReview gets: a 4xx JSON body saying why. */
 export interface ErrorBody {
@@ -37,7 +37,7 @@ function fromFastify(error: FastifyError, facts: RequestBodyFacts): WebhookError
 
 export function toErrorBody(error: unknown, facts: RequestBodyFacts): ErrorBody {
   const known = error instanceof WebhookError ? error : fromFastify(error as FastifyError, facts);
-  const webhookError = known ?? new WebhookError('INTERNAL', error instanceof Error ? error.message : String(error));
+  const webhookError = known ?? new WebhookError('INTERNAL', describeError(error));
   return {
     statusCode: webhookError.statusCode,
     code: webhookError.code,

@@ -86,13 +86,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** An error as one line for a person; fetch hides the reason (ECONNREFUSED, a certificate error) in its cause. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
-
 function describeStatus(body: unknown): string {
   if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
     return `: ${body.message}`;

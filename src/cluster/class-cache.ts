@@ -8,6 +8,7 @@ import { discoverServedVersion } from './discovery.ts';
 import type { Discovery, DiscoveryTarget } from './discovery.ts';
 import { Reflector } from './reflector.ts';
 import type { ReflectorStatus } from './reflector.ts';
+import { describeError } from '../errors.ts';
 
 export type CacheState = 'disabled' | 'absent' | 'syncing' | 'synced';
 
@@ -140,7 +141,7 @@ export class ClassCache {
     } catch (error) {
       if (!this.#stopper.signal.aborted && !this.#discoveryFailing) {
         this.#discoveryFailing = true;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         logger.warn({ resource: this.#resource, error: message }, 'class cache cannot discover its resource: retrying');
       }
       return undefined;

@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { WebhookError } from '../errors.ts';
+import { describeError, WebhookError } from '../errors.ts';
 
 export interface KubeConfigOptions {
   /** A kubeconfig file to use; when unset, the in-cluster service account if there is one. */
@@ -31,7 +31,7 @@ function fromFile(path: string): KubeConfig {
   try {
     kubeConfig.loadFromFile(path);
   } catch (error) {
-    throw new WebhookError('CONFIG_INVALID', `cannot load kubeconfig ${path}: ${describe(error)}`);
+    throw new WebhookError('CONFIG_INVALID', `cannot load kubeconfig ${path}: ${describeError(error)}`);
   }
   const context = kubeConfig.getCurrentContext();
   if (kubeConfig.getCurrentCluster() === null) {
@@ -39,8 +39,4 @@ function fromFile(path: string): KubeConfig {
     throw new WebhookError('CONFIG_INVALID', `cannot use kubeconfig ${path}: ${why}`);
   }
   return kubeConfig;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,11 +1,12 @@
 import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
-import { ApiStatusError, describeError, getFromApi } from './api-request.ts';
+import { ApiStatusError, getFromApi } from './api-request.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { asClassObject } from './class-index.ts';
 import type { ClassIndex, ClassObject } from './class-index.ts';
+import { describeError } from '../errors.ts';
 
 export interface ReflectorOptions {
   readonly kubeConfig: KubeConfig;

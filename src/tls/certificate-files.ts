@@ -13,7 +13,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { WebhookError } from '../errors.ts';
+import { describeError, WebhookError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { loadServingCertificate } from './certificate.ts';
 import type { ServingCertificate } from './certificate.ts';
@@ -68,7 +68,7 @@ async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = describeError(error);
     throw new WebhookError('CERTIFICATE_INVALID', `cannot read ${what} file ${file}: ${reason}`);
   }
 }
@@ -140,7 +140,7 @@ class CertificateFileWatcher implements CertificateSource {
     this.#watchers.get(directory)?.close();
     this.#watchers.delete(directory);
     this.#options.logger.warn(
-      { directory, error: error instanceof Error ? error.message : String(error) },
+      { directory, error: describeError(error) },
       'cannot watch the certificate directory; relying on the periodic re-read until it can',
     );
   }
@@ -201,7 +201,7 @@ class CertificateFileWatcher implements CertificateSource {
       listener(certificate);
     } catch (error) {
       this.#options.logger.error(
-        { error: error instanceof Error ? error.message : String(error) },
+        { error: describeError(error) },
         'applying the new serving certificate failed',
       );
     }

@@ -7,7 +7,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { WebhookError } from '../errors.ts';
+import { describeError, WebhookError } from '../errors.ts';
 import { TLS_CIPHERS } from './policy.ts';
 
 export interface ServingCertificate {
@@ -91,7 +91,7 @@ function parseChain(certPem: string, label: string): X509Certificate[] {
     try {
       return new X509Certificate(block);
     } catch (error) {
-      throw invalid(`${label}: certificate ${index + 1} is not a parseable X.509 certificate: ${messageOf(error)}`);
+      throw invalid(`${label}: certificate ${index + 1} is not a parseable X.509 certificate: ${describeError(error)}`);
     }
   });
 }
@@ -100,7 +100,7 @@ function parseKey(keyPem: string, label: string): KeyObject {
   try {
     return createPrivateKey(keyPem);
   } catch (error) {
-    throw invalid(`${label} is not a parseable unencrypted PEM private key: ${messageOf(error)}`);
+    throw invalid(`${label} is not a parseable unencrypted PEM private key: ${describeError(error)}`);
   }
 }
 
@@ -180,8 +180,4 @@ function dnsNamesOf(certificate: X509Certificate): string[] {
 
 function invalid(detail: string): WebhookError {
   return new WebhookError('CERTIFICATE_INVALID', detail);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

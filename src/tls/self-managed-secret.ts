@@ -18,6 +18,7 @@ import { loadServingCertificate } from './certificate.ts';
 import type { ServingCertificate } from './certificate.ts';
 import { isObject } from './self-managed-api.ts';
 import type { JsonObject, ObjectName } from './self-managed-api.ts';
+import { describeError } from '../errors.ts';
 
 export const SECRET_KEYS = { cert: 'tls.crt', key: 'tls.key', caBundle: 'ca.crt', caKey: 'ca.key' } as const;
 
@@ -168,7 +169,7 @@ function checkLeaf(material: TlsMaterial, dnsNames: readonly string[], authoriti
   try {
     leaf = loadServingCertificate(material.cert, material.key, { certificate: SECRET_KEYS.cert, key: SECRET_KEYS.key });
   } catch (error) {
-    return { problem: error instanceof Error ? error.message : String(error) };
+    return { problem: describeError(error) };
   }
   const missing = dnsNames.filter((name) => !leaf.dnsNames.includes(name));
   if (missing.length > 0) return { problem: `${SECRET_KEYS.cert} is not valid for ${missing.join(', ')}` };

@@ -12,12 +12,11 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Backoff, sleep } from '../cluster/backoff.ts';
-import { WebhookError } from '../errors.ts';
+import { describeError, WebhookError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ServingCertificate } from './certificate.ts';
 import { certificateLogFields } from './certificate-log.ts';
 import type { CertificateListener, CertificateSource } from './certificate-source.ts';
-import { describeError } from '../cluster/api-request.ts';
 import { KubeJsonClient, secretPath, secretsPath } from './self-managed-api.ts';
 import type { JsonObject, ObjectName } from './self-managed-api.ts';
 import { publishCaBundle } from './self-managed-ca-bundle.ts';

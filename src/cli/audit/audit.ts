@@ -8,9 +8,11 @@ import { buildAuditReport, foundProblems } from './report.ts';
 import { scanCluster } from './scan.ts';
 import type { ClusterScan } from './scan.ts';
 import { reportTable } from './table.ts';
-import { describeError } from '../../cluster/api-request.ts';
 import { REQUEST_TIMEOUT_MS } from '../cluster-objects.ts';
 import type { Command, CommandIO } from '../io.ts';
+
+const PREFIX = 'snapshot-webhook audit';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, describeError } from '../../errors.ts';
 
 /**
  * `snapshot-webhook audit`: what is already in a cluster that the webhook would refuse today —
@@ -18,21 +20,15 @@ import type { Command, CommandIO } from '../io.ts';
  * classes. Read only. Exit 0 when nothing is found (warnings allowed), 1 when something is,
  * 2 when the command line is wrong or the cluster cannot be read — then nothing is reported.
  */
-export const EXIT_CLEAN = 0;
-export const EXIT_FOUND = 1;
-export const EXIT_UNUSABLE = 2;
-
-const PREFIX = 'snapshot-webhook audit';
-
 export const runAudit: Command = async (args, io) => {
   const parsed = parseAuditArgs(args);
   if (parsed.kind === 'help') {
     io.stdout.write(AUDIT_USAGE);
-    return EXIT_CLEAN;
+    return EXIT_OK;
   }
   if (parsed.kind === 'usage-error') {
     io.stderr.write(`${PREFIX}: ${parsed.message}\nRun "snapshot-webhook audit --help" for usage.\n`);
-    return EXIT_UNUSABLE;
+    return EXIT_USAGE;
   }
   return audit(parsed.options, io);
 };
@@ -41,7 +37,7 @@ async function audit(options: AuditOptions, io: CommandIO): Promise<number> {
   const kubeConfig = connect(options, io);
   if (typeof kubeConfig === 'string') {
     io.stderr.write(`${PREFIX}: ${kubeConfig}\n`);
-    return EXIT_UNUSABLE;
+    return EXIT_USAGE;
   }
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   let scan: ClusterScan;
@@ -49,11 +45,11 @@ async function audit(options: AuditOptions, io: CommandIO): Promise<number> {
     scan = await scanCluster(kubeConfig, { list: { pageSize: options.pageSize, timeoutMs: REQUEST_TIMEOUT_MS }, schemas: loadSchemas() });
   } catch (error) {
     io.stderr.write(`${PREFIX}: cannot read the snapshot objects of ${server}: ${describeError(error)}\n`);
-    return EXIT_UNUSABLE;
+    return EXIT_USAGE;
   }
   const report = buildAuditReport(server, scan);
   io.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
-  return foundProblems(report) ? EXIT_FOUND : EXIT_CLEAN;
+  return foundProblems(report) ? EXIT_FAILURE : EXIT_OK;
 }
 
 /** The kubeconfig given, else the in-cluster service account; else a message saying which is missing. */

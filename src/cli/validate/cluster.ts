@@ -3,8 +3,8 @@ import { discoverServedVersion, GROUP_SNAPSHOT_CLASSES, SNAPSHOT_CLASSES } from 
 import type { DiscoveryTarget } from '../../cluster/discovery.ts';
 import { loadKubeConfig } from '../../cluster/kube-config.ts';
 import type { KubeObject } from '../../rules/types.ts';
-import { describeError } from '../../cluster/api-request.ts';
 import { listAll, REQUEST_TIMEOUT_MS } from '../cluster-objects.ts';
+import { describeError } from '../../errors.ts';
 
 /**
  * The snapshot classes of a cluster, listed once (no watch: the command runs for a moment).

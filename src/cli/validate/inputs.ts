@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { CommandIO } from '../io.ts';
 import { ManifestSyntaxError, parseManifests } from './manifests.ts';
 import type { ManifestFile } from './manifests.ts';
+import { describeError } from '../../errors.ts';
 
 /** The paths of `validate` (and of --against) → parsed manifest files. */
 export const STDIN_PATH = '-';
@@ -119,5 +120,5 @@ const REASONS: Readonly<Record<string, string>> = {
 
 function reasonOf(error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  return REASONS[code] ?? (error instanceof Error ? error.message : String(error));
+  return REASONS[code] ?? (describeError(error));
 }

@@ -8,25 +8,22 @@ import { listClusterClasses } from './cluster.ts';
 import type { ClusterClasses } from './cluster.ts';
 import { readManifests } from './inputs.ts';
 import { buildReport, reportText } from './report.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, describeError } from '../../errors.ts';
 
 /**
  * `snapshot-webhook validate`: the webhook's rules on manifests, before they reach a cluster
  * (in CI, in a pre-commit hook). Exit 0 when there is no error (warnings allowed), 1 when there is,
  * 2 when the command line is wrong or an input cannot be read — then nothing is checked.
  */
-export const EXIT_CLEAN = 0;
-export const EXIT_ERRORS = 1;
-export const EXIT_UNUSABLE = 2;
-
 export const runValidate: Command = async (args, io) => {
   const parsed = parseValidateArgs(args);
   if (parsed.kind === 'help') {
     io.stdout.write(VALIDATE_USAGE);
-    return EXIT_CLEAN;
+    return EXIT_OK;
   }
   if (parsed.kind === 'usage-error') {
     io.stderr.write(`snapshot-webhook validate: ${parsed.message}\nRun "snapshot-webhook validate --help" for usage.\n`);
-    return EXIT_UNUSABLE;
+    return EXIT_USAGE;
   }
   return validate(parsed.options, io);
 };
@@ -38,10 +35,10 @@ async function validate(options: ValidateOptions, io: CommandIO): Promise<number
   const problems = [...current.problems, ...previous.problems];
   if (problems.length > 0) {
     for (const problem of problems) io.stderr.write(`snapshot-webhook validate: ${problem}\n`);
-    return EXIT_UNUSABLE;
+    return EXIT_USAGE;
   }
   const cluster = await clusterClasses(options, io);
-  if (cluster === 'failed') return EXIT_UNUSABLE;
+  if (cluster === 'failed') return EXIT_USAGE;
   const result = checkManifests({
     manifests: current.files.flatMap((file) => file.manifests),
     previous: previous.files.flatMap((file) => file.manifests),
@@ -51,7 +48,7 @@ async function validate(options: ValidateOptions, io: CommandIO): Promise<number
   });
   const report = buildReport(current.files, result);
   io.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportText(report));
-  return report.summary.errors > 0 ? EXIT_ERRORS : EXIT_CLEAN;
+  return report.summary.errors > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
 async function clusterClasses(options: ValidateOptions, io: CommandIO): Promise<ClusterClasses | null | 'failed'> {
@@ -59,7 +56,7 @@ async function clusterClasses(options: ValidateOptions, io: CommandIO): Promise<
   try {
     return await listClusterClasses(resolve(io.cwd, options.kubeconfig));
   } catch (error) {
-    io.stderr.write(`snapshot-webhook validate: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`snapshot-webhook validate: ${describeError(error)}\n`);
     return 'failed';
   }
 }
