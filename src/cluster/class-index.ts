@@ -1,10 +1,5 @@
 import type { ClassSummary, ClassView } from './class-view.ts';
 
-/** The annotation that makes a VolumeSnapshotClass the default for its driver. */
-export const SNAPSHOT_DEFAULT_ANNOTATION = 'snapshot.storage.kubernetes.io/is-default-class';
-/** The annotation that makes a VolumeGroupSnapshotClass the default for its driver. */
-export const GROUP_SNAPSHOT_DEFAULT_ANNOTATION = 'groupsnapshot.storage.kubernetes.io/is-default-class';
-
 /** The few fields of a class object the index reads; everything else is dropped on arrival. */
 export interface ClassObject {
   readonly metadata?: {

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiStatusError, getFromApi } from './api-request.ts';
+import { GROUP_SNAPSHOT_GROUP, GROUP_SNAPSHOT_VERSIONS, SNAPSHOT_GROUP } from '../rules/snapshot-api.ts';
 
 /** A resource of a group whose served versions vary between clusters (CRD releases). */
 export interface DiscoveryTarget {
@@ -10,13 +11,13 @@ export interface DiscoveryTarget {
 }
 
 export const GROUP_SNAPSHOT_CLASSES: DiscoveryTarget = {
-  group: 'groupsnapshot.storage.k8s.io',
+  group: GROUP_SNAPSHOT_GROUP,
   plural: 'volumegroupsnapshotclasses',
-  versions: ['v1', 'v1beta2', 'v1beta1', 'v1alpha1'],
+  versions: GROUP_SNAPSHOT_VERSIONS,
 };
 
 export const SNAPSHOT_CLASSES: DiscoveryTarget = {
-  group: 'snapshot.storage.k8s.io',
+  group: SNAPSHOT_GROUP,
   plural: 'volumesnapshotclasses',
   versions: ['v1'],
 };

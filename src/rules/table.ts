@@ -5,12 +5,9 @@ import { volumeGroupSnapshotRules } from './volume-group-snapshot.ts';
 import { volumeSnapshotClassRules } from './volume-snapshot-class.ts';
 import { volumeSnapshotContentRules } from './volume-snapshot-content.ts';
 import { volumeSnapshotRules } from './volume-snapshot.ts';
+import { GROUP_SNAPSHOT_GROUP, GROUP_SNAPSHOT_VERSIONS, SNAPSHOT_GROUP, SNAPSHOT_VERSIONS } from './snapshot-api.ts';
 
 /** Which rules decide which resource: (group, version, resource) → rules. */
-export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
-export const GROUP_SNAPSHOT_GROUP = 'groupsnapshot.storage.k8s.io';
-export const SNAPSHOT_VERSIONS = ['v1', 'v1beta1'] as const;
-export const GROUP_SNAPSHOT_VERSIONS = ['v1alpha1', 'v1beta1', 'v1beta2', 'v1'] as const;
 
 export interface ResourceFamily {
   readonly group: string;

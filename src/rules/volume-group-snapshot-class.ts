@@ -2,12 +2,13 @@ import { checkImmutable } from './checks.ts';
 import { defaultClassRules } from './default-class.ts';
 import { isSet, jsonEqual } from './object-access.ts';
 import type { ResourceRules } from './types.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION } from './snapshot-api.ts';
 
 /** Rules 18–19 of docs/rules.md: VolumeGroupSnapshotClass. */
 const singleDefault = defaultClassRules({
   kind: 'VolumeGroupSnapshotClass',
   resource: 'volumegroupsnapshotclass',
-  annotationKey: 'groupsnapshot.storage.kubernetes.io/is-default-class',
+  annotationKey: GROUP_SNAPSHOT_DEFAULT_ANNOTATION,
   rulePrefix: 'volumegroupsnapshotclass',
   classesOf: (cluster) => cluster.groupSnapshotClasses,
 });

@@ -9,7 +9,8 @@ import {
   scenarios,
   snapshotClasses,
 } from '../../bench/scenarios.ts';
-import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/cluster/class-index.ts';
+import { ClassIndex } from '../../src/cluster/class-index.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import type { ClusterView } from '../../src/cluster/class-view.ts';
 import type { KubeObject } from '../../src/rules/types.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';

@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/cluster/class-index.ts';
+import { ClassIndex } from '../../src/cluster/class-index.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import type { ClassObject } from '../../src/cluster/class-index.ts';
 
 function snapshotClass(name: string, driver: string, isDefault: string | undefined = undefined): ClassObject {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF } from '../../src/cluster/backoff.ts';
-import { ClassIndex, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/cluster/class-index.ts';
+import { ClassIndex } from '../../src/cluster/class-index.ts';
+import { SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import { Reflector } from '../../src/cluster/reflector.ts';
 import type { ReflectorEnd, ReflectorOptions } from '../../src/cluster/reflector.ts';
 import { groupFromCrds, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../support/api-groups.ts';

@@ -1,7 +1,9 @@
-import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/cluster/class-index.ts';
+import { ClassIndex } from '../../src/cluster/class-index.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import type { ClusterView } from '../../src/cluster/class-view.ts';
 import { fieldErrorText } from '../../src/rules/field-errors.ts';
-import { familyFor, GROUP_SNAPSHOT_GROUP, SNAPSHOT_GROUP } from '../../src/rules/table.ts';
+import { familyFor } from '../../src/rules/table.ts';
+import { GROUP_SNAPSHOT_GROUP, SNAPSHOT_GROUP } from '../../src/rules/snapshot-api.ts';
 import type { KubeObject, RuleContext, RuleRequest, Verdict } from '../../src/rules/types.ts';
 
 /** Builders for rule tests: objects, requests, a cluster of real class indexes. */

@@ -1,4 +1,3 @@
-import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../cluster/class-index.ts';
 import type { ClassIndex } from '../../cluster/class-index.ts';
 import { stringAt } from '../../rules/object-access.ts';
 import type { KubeObject, RuleContext } from '../../rules/types.ts';
@@ -7,6 +6,7 @@ import { findingError, findingWarning } from '../findings.ts';
 import type { FindingError, FindingWarning } from '../findings.ts';
 import { evaluate } from '../validate/evaluate.ts';
 import type { Subject } from '../validate/evaluate.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../rules/snapshot-api.ts';
 
 /**
  * What audit finds: stored objects that break a rule the webhook applies on creation, and CSI

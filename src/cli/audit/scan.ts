@@ -1,8 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../cluster/class-index.ts';
+import { ClassIndex } from '../../cluster/class-index.ts';
 import type { ClusterView } from '../../cluster/class-view.ts';
 import { discoverServedVersion, GROUP_SNAPSHOT_CLASSES, SNAPSHOT_CLASSES } from '../../cluster/discovery.ts';
-import { GROUP_SNAPSHOT_GROUP, RESOURCE_FAMILIES } from '../../rules/table.ts';
+import { RESOURCE_FAMILIES } from '../../rules/table.ts';
+import { GROUP_SNAPSHOT_GROUP } from '../../rules/snapshot-api.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
 import type { KubeObject, RuleContext } from '../../rules/types.ts';
 import type { SchemaSet } from '../../schemas.ts';
@@ -10,6 +11,7 @@ import { auditObject, duplicateDefaults } from './findings.ts';
 import type { AuditObject, ClassKind, DuplicateDefaults } from './findings.ts';
 import { forEachPage, listAll } from '../cluster-objects.ts';
 import type { ListEnd, ListOptions } from '../cluster-objects.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../rules/snapshot-api.ts';
 
 /**
  * One pass over the six kinds of a cluster: which version each is served at, every object checked

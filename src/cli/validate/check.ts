@@ -1,4 +1,4 @@
-import { ClassIndex, GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../cluster/class-index.ts';
+import { ClassIndex } from '../../cluster/class-index.ts';
 import type { ClassView, ClusterView } from '../../cluster/class-view.ts';
 import { stringAt } from '../../rules/object-access.ts';
 import { RESOURCE_FAMILIES } from '../../rules/table.ts';
@@ -9,6 +9,7 @@ import type { Manifest } from './manifests.ts';
 import type { ClusterClasses } from './cluster.ts';
 import { evaluate } from './evaluate.ts';
 import type { Evaluation, PreviousVersion } from './evaluate.ts';
+import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../rules/snapshot-api.ts';
 
 /**
  * A set of manifests checked as if applied together: each snapshot object as a CREATE (or, when
