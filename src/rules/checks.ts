@@ -108,3 +108,15 @@ function nameViolations(
   if (typeof value !== 'string') return [invalid(rule, path, value, 'must be a string')];
   return problemsOf(value).map((problem) => invalid(rule, path, value, problem));
 }
+
+/**
+ * A CSI volume or snapshot ID, or a list of them, when set: never empty (the CSI specification
+ * never hands out an empty ID), each empty one reported with its own path.
+ */
+export function checkHandles(rule: string, request: RuleRequest, path: string): Violation[] {
+  const value = valueAt(request.object, path);
+  if (!isSet(value) || !isChangedBy(request, path)) return [];
+  if (value === '' || (Array.isArray(value) && value.length === 0)) return [invalid(rule, path, value, 'must not be empty')];
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((handle: unknown, index) => (handle === '' ? [invalid(rule, `${path}[${index}]`, '', 'must not be empty')] : []));
+}

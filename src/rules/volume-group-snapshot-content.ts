@@ -1,5 +1,5 @@
 import { required } from './field-errors.ts';
-import { checkExactlyOne, checkImmutable, checkObjectReference, checkOptionalName, isChangedBy } from './checks.ts';
+import { checkExactlyOne, checkHandles, checkImmutable, checkObjectReference, checkOptionalName, isChangedBy } from './checks.ts';
 import { isSet, valueAt } from './object-access.ts';
 import type { ResourceRules, RuleRequest, Violation } from './types.ts';
 
@@ -18,6 +18,9 @@ export const volumeGroupSnapshotContentRules: ResourceRules = (request) => ({
       hint: 'volumeHandles for a dynamically provisioned group snapshot, or groupSnapshotHandles for a pre-provisioned one',
     }),
     ...groupSnapshotHandlesChecks(request),
+    ...checkHandles('volumegroupsnapshotcontent-source', request, 'spec.source.volumeHandles'),
+    ...checkHandles('volumegroupsnapshotcontent-source', request, `${HANDLES}.volumeGroupSnapshotHandle`),
+    ...checkHandles('volumegroupsnapshotcontent-source', request, `${HANDLES}.volumeSnapshotHandles`),
     ...immutableFields(request),
     ...checkObjectReference('volumegroupsnapshotcontent-ref', request, REF, 'VolumeGroupSnapshot this content is bound to'),
     ...checkOptionalName('volumegroupsnapshotcontent-class-name', request, 'spec.volumeGroupSnapshotClassName'),

@@ -1,4 +1,4 @@
-import { checkExactlyOne, checkImmutable, checkObjectReference, checkOptionalName } from './checks.ts';
+import { checkExactlyOne, checkHandles, checkImmutable, checkObjectReference, checkOptionalName } from './checks.ts';
 import type { ResourceRules } from './types.ts';
 
 /** Rules 5–8 of docs/rules.md: VolumeSnapshotContent. */
@@ -12,6 +12,8 @@ export const volumeSnapshotContentRules: ResourceRules = (request, context) => (
       fields: ['volumeHandle', 'snapshotHandle'],
       hint: 'volumeHandle for a dynamically provisioned snapshot, or snapshotHandle for a pre-provisioned one',
     }),
+    ...checkHandles('volumesnapshotcontent-source', request, 'spec.source.volumeHandle'),
+    ...checkHandles('volumesnapshotcontent-source', request, 'spec.source.snapshotHandle'),
     ...checkImmutable('volumesnapshotcontent-source-immutable', request, 'spec.source.volumeHandle'),
     ...checkImmutable('volumesnapshotcontent-source-immutable', request, 'spec.source.snapshotHandle'),
     // Setting the mode where it was unset is allowed, as the CRD's CEL rule does.

@@ -20,6 +20,26 @@ const preProvisioned = { groupSnapshotHandles: { volumeGroupSnapshotHandle: 'g',
 describe.each(GROUP_VERSIONS)('VolumeGroupSnapshotContent %s', (version) => {
   const decide = groupContentRules(version);
 
+  describe('rule 15: handles are never empty', () => {
+    it('denies an empty list, an empty handle in a list and an empty group handle, each with its path', () => {
+      expect(errorLines(decide(create(content({ source: { volumeHandles: [] } }))))).toEqual(['spec.source.volumeHandles: Invalid value: []: must not be empty']);
+      expect(errorLines(decide(create(content({ source: { volumeHandles: ['v1', '', 'v3'] } }))))).toEqual([
+        'spec.source.volumeHandles[1]: Invalid value: "": must not be empty',
+      ]);
+      const handles = { groupSnapshotHandles: { volumeGroupSnapshotHandle: '', volumeSnapshotHandles: ['s1', ''] } };
+      expect(errorLines(decide(create(content({ source: handles }))))).toEqual([
+        'spec.source.groupSnapshotHandles.volumeGroupSnapshotHandle: Invalid value: "": must not be empty',
+        'spec.source.groupSnapshotHandles.volumeSnapshotHandles[1]: Invalid value: "": must not be empty',
+      ]);
+    });
+
+    it('allows non-empty handles and ratchets stored empty ones the update leaves alone', () => {
+      expect(errorLines(decide(create(content({ source: preProvisioned }))))).toEqual([]);
+      const stored = content({ source: { volumeHandles: [''] } });
+      expect(errorLines(decide(update(stored, { ...stored, status: { readyToUse: true } })))).toEqual([]);
+    });
+  });
+
   describe('rule 15: exactly one source', () => {
     it('allows volumeHandles or groupSnapshotHandles', () => {
       expect(errorLines(decide(create(content({}))))).toEqual([]);
