@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, SecureServerOptions } from 'node:http2';
 import type { ClusterView } from './cluster/class-view.ts';
+import type { ReadObject } from './cluster/object-reader.ts';
 import { toErrorBody } from './admission/errors.ts';
 import { reviewHandler } from './admission/handler.ts';
 import { WebhookError } from './errors.ts';
@@ -21,6 +22,9 @@ export interface AppOptions {
   readonly metrics: WebhookMetrics;
   /** The class caches whose watch is down, named in decision logs (see HandlerOptions). */
   readonly staleClassCaches?: (() => readonly string[]) | undefined;
+  /** Reads single objects for the restore and clone rules (see HandlerOptions); absent without a cluster. */
+  readonly readObject?: ReadObject | undefined;
+  readonly lookupTimeoutMs?: number | undefined;
   readonly bodyLimitBytes: number;
   /** Idle time before a client connection (HTTP/1.1 keep-alive or HTTP/2 session) is closed. */
   readonly keepAliveTimeoutMs: number;
@@ -62,7 +66,8 @@ export function buildApp(options: AppOptions): WebhookApp {
 
   const handler = reviewHandler({ ...options, schemas: loadSchemas() });
   for (const url of REVIEW_PATHS) {
-    app.post(url, (request, reply) => reply.send(handler(shallowEnough(request.body), request.log)));
+    // Most reviews are answered synchronously; a restore or clone waits for its lookups first.
+    app.post(url, (request) => handler(shallowEnough(request.body), request.log));
     app.route({
       method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'],
       url,

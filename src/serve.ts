@@ -10,6 +10,7 @@ import { DISABLED_STATUS, type CacheStatus } from './cluster/class-cache.ts';
 import type { ClusterView } from './cluster/class-view.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from './cluster/kube-config.ts';
+import { objectReader, type ReadObject } from './cluster/object-reader.ts';
 import type { WebhookConfig } from './config/config.ts';
 import { WebhookError } from './errors.ts';
 import { recycleConnections } from './lifecycle/connection-age.ts';
@@ -115,6 +116,8 @@ async function listen(config: WebhookConfig, logger: PinoLogger, parts: ListenPa
     ruleOptions: { preventVolumeModeConversion: config.preventVolumeModeConversion },
     metrics,
     staleClassCaches: caches ? () => staleCaches(caches.status()) : undefined,
+    readObject: readerOf(config, parts.kubeConfig, metrics),
+    lookupTimeoutMs: config.lookupTimeoutSeconds * 1000,
     bodyLimitBytes: config.bodyLimitBytes,
     keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
     requestTimeoutMs: config.requestTimeoutSeconds === undefined ? undefined : config.requestTimeoutSeconds * 1000,
@@ -194,6 +197,15 @@ function classCaches(config: WebhookConfig, logger: PinoLogger, kubeConfig: Kube
     return null;
   }
   return startClassCaches({ kubeConfig, logger, discoveryIntervalMs: config.discoveryIntervalSeconds * 1000 });
+}
+
+/** The restore and clone rules read single objects from the cluster; without one they are off. */
+function readerOf(config: WebhookConfig, kubeConfig: KubeConfig | null, metrics: WebhookMetrics): ReadObject | undefined {
+  if (kubeConfig === null) return undefined;
+  return objectReader(kubeConfig, {
+    timeoutMs: config.lookupTimeoutSeconds * 1000,
+    onOutcome: (resource, outcome) => metrics.lookups.inc({ resource, outcome }),
+  });
 }
 
 function notReadyReasons(state: StartState): string[] {

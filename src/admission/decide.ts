@@ -1,6 +1,6 @@
 import { WebhookError } from '../errors.ts';
 import { familyFor, type ResourceFamily } from '../rules/table.ts';
-import type { RuleContext, Verdict, Warning } from '../rules/types.ts';
+import type { RuleContext, RuleRequest, Verdict, Warning } from '../rules/types.ts';
 import { describeSchemaErrors, type SchemaSet } from '../schemas.ts';
 import type { AdmissionRequest } from './review.ts';
 
@@ -27,11 +27,9 @@ export function decide(request: AdmissionRequest, context: RuleContext, schemas:
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') {
     return { ...NOTHING, outcome: 'skipped', family };
   }
-  const object = request.object ?? null;
-  const oldObject = request.operation === 'UPDATE' ? (request.oldObject ?? null) : null;
-  checkObject(schemas, family, object, 'object');
-  if (request.operation === 'UPDATE') checkObject(schemas, family, oldObject, 'oldObject');
-  const verdict = family.rules({ operation: request.operation, object: object ?? {}, oldObject }, context);
+  checkObject(schemas, family, request.object ?? null, 'object');
+  if (request.operation === 'UPDATE') checkObject(schemas, family, request.oldObject ?? null, 'oldObject');
+  const verdict = family.rules(ruleRequestOf(request), context);
   return { ...verdict, outcome: verdict.violations.length > 0 ? 'denied' : 'allowed', family };
 }
 
@@ -52,4 +50,10 @@ function unknownResourceWarning(request: AdmissionRequest): Warning {
       `the snapshot webhook does not validate ${name}: ` +
       'check the rules of its ValidatingWebhookConfiguration',
   };
+}
+
+/** What the rules see of a CREATE or UPDATE. */
+export function ruleRequestOf(request: AdmissionRequest): RuleRequest {
+  const oldObject = request.operation === 'UPDATE' ? (request.oldObject ?? null) : null;
+  return { operation: request.operation, object: request.object ?? {}, oldObject, namespace: request.namespace };
 }

@@ -3,11 +3,13 @@ import { performance } from 'node:perf_hooks';
 import type { ClusterView } from '../cluster/class-view.ts';
 import type { WebhookMetrics } from '../observability/metrics.ts';
 import { fieldErrorText } from '../rules/field-errors.ts';
-import { RESOURCE_FAMILIES } from '../rules/table.ts';
-import type { RuleOptions } from '../rules/types.ts';
+import { familyFor, RESOURCE_FAMILIES } from '../rules/table.ts';
+import type { RuleContext, RuleOptions } from '../rules/types.ts';
 import type { SchemaSet } from '../schemas.ts';
-import { decide, type Decision } from './decide.ts';
-import { answer, parseReview, REVIEW_SCHEMA_ID, type AdmissionRequest, type ReviewAnswer } from './review.ts';
+import type { ReadObject } from '../cluster/object-reader.ts';
+import { decide, ruleRequestOf, type Decision } from './decide.ts';
+import { gatherObjects } from './gather-objects.ts';
+import { answer, parseReview, REVIEW_SCHEMA_ID, type AdmissionRequest, type AdmissionReview, type ReviewAnswer } from './review.ts';
 import { invalidStatus } from './status.ts';
 
 export interface HandlerOptions {
@@ -20,16 +22,28 @@ export interface HandlerOptions {
    * last known state, and each decision's log line says so. Absent without a cluster.
    */
   readonly staleClassCaches?: (() => readonly string[]) | undefined;
+  /** Reads single objects for the restore and clone rules; absent without a cluster (those rules are then off). */
+  readonly readObject?: ReadObject | undefined;
+  readonly lookupTimeoutMs?: number | undefined;
 }
 
 /** POST of an AdmissionReview: parse, decide, answer; what is not a review throws a 4xx. */
 export function reviewHandler(options: HandlerOptions) {
   // Ajv compiles a schema on first use: that added 2-7 ms to the first review of each kind (bench).
   for (const id of [REVIEW_SCHEMA_ID, ...RESOURCE_FAMILIES.map((family) => family.schemaId)]) options.schemas.validator(id);
-  return (body: unknown, log: FastifyBaseLogger): ReviewAnswer => {
+  return (body: unknown, log: FastifyBaseLogger): ReviewAnswer | Promise<ReviewAnswer> => {
     const review = parseReview(body, options.schemas);
+    const context: RuleContext = { cluster: options.cluster, options: options.ruleOptions };
+    const lookups = familyFor(review.request.resource)?.lookups;
+    const { readObject } = options;
+    if (lookups === undefined || readObject === undefined || !isWrite(review.request)) return finish(review, context, log);
+    const deadline = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+    return gatherObjects(lookups, ruleRequestOf(review.request), readObject, deadline).then((objects) => finish(review, { ...context, objects }, log));
+  };
+
+  function finish(review: AdmissionReview, context: RuleContext, log: FastifyBaseLogger): ReviewAnswer {
     const started = performance.now();
-    const decision = decide(review.request, { cluster: options.cluster, options: options.ruleOptions }, options.schemas);
+    const decision = decide(review.request, context, options.schemas);
     const result = answer(review, {
       allowed: decision.outcome !== 'denied',
       ...(decision.outcome === 'denied' ? { status: invalidStatus(review.request, decision.violations) } : {}),
@@ -39,7 +53,13 @@ export function reviewHandler(options: HandlerOptions) {
     record(options.metrics, review.request, decision);
     logDecision(log, review.request, decision, options.staleClassCaches);
     return result;
-  };
+  }
+}
+
+const DEFAULT_LOOKUP_TIMEOUT_MS = 1000;
+
+function isWrite(request: AdmissionRequest): boolean {
+  return request.operation === 'CREATE' || request.operation === 'UPDATE';
 }
 
 /**

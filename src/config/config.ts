@@ -26,6 +26,7 @@ export interface WebhookConfig {
   readonly maxConnectionAgeSeconds?: number;
   readonly bodyLimitBytes: number;
   readonly discoveryIntervalSeconds: number;
+  readonly lookupTimeoutSeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 

@@ -16,6 +16,8 @@ export interface WebhookMetrics {
   readonly reviews: Counter<'group' | 'kind' | 'operation' | 'decision'>;
   readonly decisionSeconds: Histogram<'kind'>;
   readonly warnings: Counter<'rule'>;
+  /** Single objects read for the restore and clone rules, by resource and outcome (found, absent, failed). */
+  readonly lookups: Counter<'resource' | 'outcome'>;
   readonly badRequests: Counter<'code'>;
   readonly unknownResources: Counter;
   readonly certificateExpiry: Gauge;
@@ -49,6 +51,12 @@ export function createMetrics(): WebhookMetrics {
       name: `${PREFIX}warnings_total`,
       help: 'Warnings returned to clients, by rule',
       labelNames: ['rule'],
+      registers,
+    }),
+    lookups: new Counter({
+      name: `${PREFIX}lookups_total`,
+      help: 'Objects read from the API server for the restore and clone rules, by resource and outcome (found, absent, failed)',
+      labelNames: ['resource', 'outcome'],
       registers,
     }),
     badRequests: new Counter({

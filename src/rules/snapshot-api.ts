@@ -1,6 +1,8 @@
-/** The snapshot API groups this webhook reviews, the versions it understands, and their default-class annotations. */
+/** The API groups this webhook reviews, the versions it understands, and their default-class annotations. */
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 export const GROUP_SNAPSHOT_GROUP = 'groupsnapshot.storage.k8s.io';
+/** Kubernetes' core group (PersistentVolumeClaims), named by the empty string. */
+export const CORE_GROUP = '';
 
 /** Newest first: discovery prefers the first one a cluster serves. */
 export const SNAPSHOT_VERSIONS = ['v1', 'v1beta1'] as const;

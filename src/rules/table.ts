@@ -1,11 +1,14 @@
-import type { ResourceRules } from './types.ts';
+import type { ClusterObjects, ObjectRef } from './cluster-objects.ts';
+import { persistentVolumeClaimLookups, persistentVolumeClaimRules } from './persistent-volume-claim.ts';
+import type { ResourceRules, RuleRequest } from './types.ts';
+import { volumeSnapshotLookups } from './volume-snapshot-claim.ts';
 import { volumeGroupSnapshotContentRules } from './volume-group-snapshot-content.ts';
 import { volumeGroupSnapshotClassRules } from './volume-group-snapshot-class.ts';
 import { volumeGroupSnapshotRules } from './volume-group-snapshot.ts';
 import { volumeSnapshotClassRules } from './volume-snapshot-class.ts';
 import { volumeSnapshotContentRules } from './volume-snapshot-content.ts';
 import { volumeSnapshotRules } from './volume-snapshot.ts';
-import { GROUP_SNAPSHOT_GROUP, GROUP_SNAPSHOT_VERSIONS, SNAPSHOT_GROUP, SNAPSHOT_VERSIONS } from './snapshot-api.ts';
+import { CORE_GROUP, GROUP_SNAPSHOT_GROUP, GROUP_SNAPSHOT_VERSIONS, SNAPSHOT_GROUP, SNAPSHOT_VERSIONS } from './snapshot-api.ts';
 
 /** Which rules decide which resource: (group, version, resource) → rules. */
 
@@ -14,6 +17,8 @@ export interface ResourceFamily {
   readonly resource: string;
   readonly kind: string;
   readonly namespaced: boolean;
+  /** Objects the rules read from the cluster, asked again with what was found until nothing new is asked. */
+  readonly lookups?: (request: RuleRequest, objects: ClusterObjects) => ObjectRef[];
   /** The JSON Schema ($id) that the object must match before the rules run. */
   readonly schemaId: string;
   readonly rules: ResourceRules;
@@ -30,6 +35,7 @@ export const RESOURCE_FAMILIES: readonly ResourceFamily[] = [
     kind: 'VolumeSnapshot',
     namespaced: true,
     rules: volumeSnapshotRules,
+    lookups: volumeSnapshotLookups,
   }),
   family({
     group: SNAPSHOT_GROUP,
@@ -66,9 +72,21 @@ export const RESOURCE_FAMILIES: readonly ResourceFamily[] = [
     namespaced: false,
     rules: volumeGroupSnapshotClassRules,
   }),
+  family({
+    group: CORE_GROUP,
+    resource: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+    rules: persistentVolumeClaimRules,
+    lookups: persistentVolumeClaimLookups,
+  }),
 ];
 
+/** The six snapshot kinds: what `validate` and `audit` check (the PVC rules need a live cluster's objects). */
+export const SNAPSHOT_FAMILIES: readonly ResourceFamily[] = RESOURCE_FAMILIES.filter((entry) => entry.group !== CORE_GROUP);
+
 function versionsOf(group: string): readonly string[] {
+  if (group === CORE_GROUP) return ['v1'];
   return group === SNAPSHOT_GROUP ? SNAPSHOT_VERSIONS : GROUP_SNAPSHOT_VERSIONS;
 }
 

@@ -1,4 +1,5 @@
 import type { ClusterView } from '../cluster/class-view.ts';
+import type { ClusterObjects } from './cluster-objects.ts';
 
 /** A decoded Kubernetes object as it arrives in a review: JSON, nothing assumed beyond that. */
 export type KubeObject = Readonly<Record<string, unknown>>;
@@ -11,6 +12,8 @@ export interface RuleRequest {
   readonly object: KubeObject;
   /** Set on UPDATE only. */
   readonly oldObject: KubeObject | null;
+  /** The request's namespace, for namespaced objects whose metadata may not carry it yet. */
+  readonly namespace?: string | undefined;
 }
 
 export interface RuleOptions {
@@ -21,6 +24,8 @@ export interface RuleOptions {
 export interface RuleContext {
   readonly cluster: ClusterView;
   readonly options: RuleOptions;
+  /** Single objects read for the restore and clone rules; absent where nothing can be read. */
+  readonly objects?: ClusterObjects | undefined;
 }
 
 /** The `reason` of a Kubernetes StatusCause, as the API server's own validation uses them. */

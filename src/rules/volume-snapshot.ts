@@ -1,11 +1,14 @@
 import { checkExactlyOne, checkImmutable, checkOptionalName, isChangedBy } from './checks.ts';
 import { isSet, stringAt, valueAt } from './object-access.ts';
 import type { ResourceRules, RuleContext, RuleRequest, Warning } from './types.ts';
+import { claimVerdict } from './volume-snapshot-claim.ts';
 
-/** Rules 1–4 of docs/rules.md: VolumeSnapshot. */
+/** Rules 1–4 and 23 of docs/rules.md: VolumeSnapshot. */
 const CLASS_NAME = 'spec.volumeSnapshotClassName';
 
-export const volumeSnapshotRules: ResourceRules = (request, context) => ({
+export const volumeSnapshotRules: ResourceRules = (request, context) => {
+  const claim = claimVerdict(request, context);
+  return {
   violations: [
     ...checkExactlyOne(
       'volumesnapshot-source',
@@ -20,9 +23,11 @@ export const volumeSnapshotRules: ResourceRules = (request, context) => ({
     ...checkImmutable('volumesnapshot-source-immutable', request, 'spec.source.persistentVolumeClaimName'),
     ...checkImmutable('volumesnapshot-source-immutable', request, 'spec.source.volumeSnapshotContentName'),
     ...checkOptionalName('volumesnapshot-class-name', request, CLASS_NAME),
+    ...claim.violations,
   ],
-  warnings: classWarnings(request, context),
-});
+  warnings: [...classWarnings(request, context), ...claim.warnings],
+  };
+};
 
 /** Rule 4: a snapshot whose class cannot be found stays Pending; say so at creation. */
 function classWarnings(request: RuleRequest, context: RuleContext): Warning[] {

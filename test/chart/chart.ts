@@ -109,10 +109,20 @@ export class Rendered {
     return this.one<Service>('Service');
   }
 
+  get webhooks(): ValidatingWebhook[] {
+    return this.one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration').webhooks;
+  }
+
+  /** The webhook for the six snapshot resources. */
   get webhook(): ValidatingWebhook {
-    const [webhook, ...others] = this.one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration').webhooks;
-    if (!webhook || others.length > 0) throw new Error('expected exactly one webhook');
+    const webhook = this.webhooks.find((candidate) => candidate.name === 'validate.snapshot-webhook.io');
+    if (!webhook) throw new Error('no webhook validate.snapshot-webhook.io');
     return webhook;
+  }
+
+  /** The webhook for PVC restores and clones, when enabled. */
+  get pvcWebhook(): ValidatingWebhook | undefined {
+    return this.webhooks.find((candidate) => candidate.name === 'pvc.snapshot-webhook.io');
   }
 
   /** The `helm test` pods (hook: test). */

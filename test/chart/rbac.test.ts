@@ -33,12 +33,23 @@ const CLASS_READS = [
   'snapshot.storage.k8s.io volumesnapshotclasses *any* watch',
 ];
 
+/** The single reads behind the restore and clone rules, only while their webhook is on. */
+const LOOKUP_READS = [
+  'core persistentvolumeclaims *any* get',
+  'core persistentvolumes *any* get',
+  'snapshot.storage.k8s.io volumesnapshotclasses *any* get',
+  'snapshot.storage.k8s.io volumesnapshotcontents *any* get',
+  'snapshot.storage.k8s.io volumesnapshots *any* get',
+  'storage.k8s.io storageclasses *any* get',
+];
+
 describe('RBAC', () => {
   const matrix: Record<string, Values> = {
     selfManaged: {},
     secretName: { certificates: { selfManaged: { secretName: 'webhook-certs' } } },
     certManager: CERT_MANAGER_VALUES,
     existingSecret: EXISTING_SECRET_VALUES,
+    pvcOff: { ...EXISTING_SECRET_VALUES, pvcWebhook: { enabled: false } },
   };
   const get = renderMatrix(matrix);
 
@@ -50,6 +61,7 @@ describe('RBAC', () => {
     expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual(
       [
         ...CLASS_READS,
+        ...LOOKUP_READS,
         `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} get`,
         `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} update`,
       ].sort(),
@@ -67,11 +79,15 @@ describe('RBAC', () => {
     expect(grants(rendered.one<Role>('Role').rules)).toContain('core secrets webhook-certs get');
   });
 
-  it.each(['certManager', 'existingSecret'])('%s: only reads the classes; no Secret or configuration rights', (mode) => {
+  it.each(['certManager', 'existingSecret'])('%s: only reads the classes and the restore sources; no Secret or configuration rights', (mode) => {
     const rendered = get(mode);
-    expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual(CLASS_READS);
+    expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual([...CLASS_READS, ...LOOKUP_READS].sort());
     expect(rendered.all('Role')).toEqual([]);
     expect(rendered.all('RoleBinding')).toEqual([]);
+  });
+
+  it('drops the single reads when the PVC webhook is off', () => {
+    expect(grants(get('pvcOff').one<Role>('ClusterRole').rules)).toEqual(CLASS_READS);
   });
 
   it('binds each role to the Deployment’s ServiceAccount and nothing else', () => {

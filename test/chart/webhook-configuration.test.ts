@@ -23,7 +23,9 @@ import { CHART_GROUPS } from '../support/api-groups.ts';
 import { FakeApiServer, type ResourceRef } from '../support/fake-api-server.ts';
 
 /** What the rule table decides: the chart must send exactly that to the webhook. */
-const HANDLED = handledResources().map(({ group, version, resource }) => `${group}/${version}/${resource}`);
+const HANDLED = handledResources()
+  .filter(({ group }) => group !== '')
+  .map(({ group, version, resource }) => `${group}/${version}/${resource}`);
 
 /** Every group/version/resource the webhook's rules match. */
 function matchedTriples(rendered: Rendered): Set<string> {
@@ -48,6 +50,7 @@ describe('ValidatingWebhookConfiguration', () => {
     custom: { webhook: { failurePolicy: 'Ignore', timeoutSeconds: 10, skipLabelKey: 'example.com/no-validation' } },
     namespaceSelector: { webhook: { namespaceSelector: { matchLabels: { team: 'storage' } } } },
     annotations: { ...CERT_MANAGER_VALUES, webhook: { annotations: { 'example.com/owner': 'storage' } } },
+    pvcOff: { pvcWebhook: { enabled: false } },
   });
 
   it('matches CREATE and UPDATE of exactly the six resources at exactly their versions', () => {
@@ -69,6 +72,21 @@ describe('ValidatingWebhookConfiguration', () => {
     );
     expect(served.length).toBeGreaterThanOrEqual(6);
     expect(served.filter((triple) => !triples.has(triple))).toEqual([]);
+  });
+
+  it('sends PVC creations with a data source to a second webhook that fails open, unless turned off', () => {
+    const pvc = get('selfManaged').pvcWebhook;
+    expect(handledResources()).toContainEqual({ group: '', version: 'v1', resource: 'persistentvolumeclaims' });
+    expect(pvc).toMatchObject({
+      failurePolicy: 'Ignore',
+      timeoutSeconds: 3,
+      sideEffects: 'None',
+      rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['persistentvolumeclaims'] }],
+      matchConditions: [{ name: 'has-data-source', expression: 'has(object.spec.dataSource) || has(object.spec.dataSourceRef)' }],
+    });
+    expect(pvc?.clientConfig).toEqual(get('selfManaged').webhook.clientConfig);
+    expect(get('pvcOff').pvcWebhook).toBeUndefined();
+    expect(get('pvcOff').webhooks).toHaveLength(1);
   });
 
   it('declares no side effects, both review versions and equivalent matching', () => {

@@ -22,6 +22,7 @@ export function testWebhookConfig(overrides: Partial<WebhookConfig> = {}): Webho
     keepAliveTimeoutSeconds: 120,
     bodyLimitBytes: 8 * 1024 * 1024,
     discoveryIntervalSeconds: 60,
+    lookupTimeoutSeconds: 1,
     logLevel: 'silent',
     ...overrides,
   };

@@ -44,6 +44,23 @@
 validate.snapshot-webhook.io
 {{- end }}
 
+{{/* The second webhook of the configuration: PVC restores and clones. */}}
+{{- define "snapshot-webhook.pvcWebhookName" -}}
+pvc.snapshot-webhook.io
+{{- end }}
+
+{{/* Where the API server sends reviews; both webhooks share it. Takes (dict "root" . "caBundle" …). */}}
+{{- define "snapshot-webhook.clientConfig" -}}
+service:
+  name: {{ include "snapshot-webhook.serviceName" .root }}
+  namespace: {{ .root.Release.Namespace }}
+  path: /validate
+  port: {{ .root.Values.service.port }}
+{{- with .caBundle }}
+caBundle: {{ . }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret holding the serving certificate, whichever mode made it. */}}
 {{- define "snapshot-webhook.tlsSecretName" -}}
 {{- $c := .Values.certificates }}

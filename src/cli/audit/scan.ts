@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ClassIndex } from '../../cluster/class-index.ts';
 import type { ClusterView } from '../../cluster/class-view.ts';
 import { discoverServedVersion, GROUP_SNAPSHOT_CLASSES, SNAPSHOT_CLASSES } from '../../cluster/discovery.ts';
-import { RESOURCE_FAMILIES } from '../../rules/table.ts';
+import { SNAPSHOT_FAMILIES } from '../../rules/table.ts';
 import { GROUP_SNAPSHOT_GROUP } from '../../rules/snapshot-api.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
 import type { KubeObject, RuleContext } from '../../rules/types.ts';
@@ -69,7 +69,7 @@ export async function scanCluster(kubeConfig: KubeConfig, options: ScanOptions):
   };
   const resources: AuditedResource[] = [];
   const objects: AuditObject[] = [];
-  for (const family of RESOURCE_FAMILIES) {
+  for (const family of SNAPSHOT_FAMILIES) {
     const version = served.get(family) ?? null;
     const scanned = version === null ? SKIPPED : await scanResource({ kubeConfig, family, version, classes: classes.get(family), view }, options);
     if (scanned.end === 'gone') notes.push(`${family.resource}.${family.group} went away while it was listed (CRD removed?): partly checked`);
@@ -165,7 +165,7 @@ function collectionPath(family: ResourceFamily, version: string): string {
 /** family → the newest version the cluster serves it at, or null. One family after another: a handful of small GETs. */
 async function servedVersions(kubeConfig: KubeConfig, timeoutMs: number): Promise<Map<ResourceFamily, string | null>> {
   const served = new Map<ResourceFamily, string | null>();
-  for (const family of RESOURCE_FAMILIES) {
+  for (const family of SNAPSHOT_FAMILIES) {
     const target = { group: family.group, plural: family.resource, versions: versionsOf(family) };
     const discovery = await discoverServedVersion(kubeConfig, target, { timeoutMs });
     served.set(family, discovery.kind === 'served' ? discovery.version : null);
@@ -175,11 +175,11 @@ async function servedVersions(kubeConfig: KubeConfig, timeoutMs: number): Promis
 
 /** One note per group when none of its kinds is served (CRDs not installed), else one per missing kind. */
 function absenceNotes(served: ReadonlyMap<ResourceFamily, string | null>): string[] {
-  const absent = RESOURCE_FAMILIES.filter((family) => served.get(family) === null);
+  const absent = SNAPSHOT_FAMILIES.filter((family) => served.get(family) === null);
   const groups = [...new Set(absent.map((family) => family.group))];
   return groups.flatMap((group) => {
     const missing = absent.filter((family) => family.group === group);
-    const whole = missing.length === RESOURCE_FAMILIES.filter((family) => family.group === group).length;
+    const whole = missing.length === SNAPSHOT_FAMILIES.filter((family) => family.group === group).length;
     if (whole) {
       const kinds = missing.map((family) => (family.kind.endsWith('s') ? `${family.kind}es` : `${family.kind}s`)).join(', ');
       return [`${group} is not served (its CRDs are not installed): ${kinds} skipped`];

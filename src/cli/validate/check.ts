@@ -1,7 +1,7 @@
 import { ClassIndex } from '../../cluster/class-index.ts';
 import type { ClassView, ClusterView } from '../../cluster/class-view.ts';
 import { stringAt } from '../../rules/object-access.ts';
-import { RESOURCE_FAMILIES } from '../../rules/table.ts';
+import { SNAPSHOT_FAMILIES } from '../../rules/table.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
 import type { KubeObject, RuleOptions } from '../../rules/types.ts';
 import type { SchemaSet } from '../../schemas.ts';
@@ -78,7 +78,7 @@ function targetOf(manifest: Manifest): Target | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  const family = RESOURCE_FAMILIES.find((candidate) => candidate.group === group && candidate.kind === kind);
+  const family = SNAPSHOT_FAMILIES.find((candidate) => candidate.group === group && candidate.kind === kind);
   return family === undefined ? undefined : { manifest, family, version: apiVersion.slice(slash + 1) };
 }
 
