@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { helpText, loadConfig } from './config/config.ts';
 import { userDirectory } from './cli/io.ts';
 import { WebhookError } from './errors.ts';
-import { createLogger, serve } from './serve.ts';
 
 const NAME = 'snapshot-webhook';
 
@@ -24,6 +23,8 @@ function version(): string {
 
 async function runServe(args: readonly string[]): Promise<number> {
   const config = loadConfig(args, process.env);
+  // Loaded once the flags are known to be good: --help and a refused flag need no server modules.
+  const { createLogger, serve } = await import('./serve.ts');
   const logger = createLogger(config);
   const running = await serve(config, logger);
   const stop = (signal: string) => {
