@@ -82,6 +82,8 @@ export class FakeApiServer {
   #port = 0;
   #reachable = true;
   readonly #sockets = new Set<Socket>();
+  /** Requests to these paths are taken and never answered (a stuck API server), until close. */
+  readonly stalledPaths = new Set<string>();
 
   private constructor(certs: Certificates, token: string) {
     this.#caCert = certs.caCert;
@@ -269,6 +271,7 @@ export class FakeApiServer {
     response.on('close', () => {
       record.status = response.statusCode;
     });
+    if (this.stalledPaths.has(url.pathname)) return;
     if (request.headers.authorization !== `Bearer ${this.token}`) {
       sendError(response, new ApiError(401, 'Unauthorized', 'Unauthorized'));
       return;
