@@ -8,6 +8,7 @@ import type { RuleContext, RuleOptions } from '../rules/types.ts';
 import type { SchemaSet } from '../schemas.ts';
 import type { ReadObject } from '../cluster/object-reader.ts';
 import { decide, ruleRequestOf, type Decision } from './decide.ts';
+import { DefaultClaims } from './default-claims.ts';
 import { gatherObjects } from './gather-objects.ts';
 import { answer, parseReview, REVIEW_SCHEMA_ID, type AdmissionRequest, type AdmissionReview, type ReviewAnswer } from './review.ts';
 import { invalidStatus } from './status.ts';
@@ -25,15 +26,18 @@ export interface HandlerOptions {
   /** Reads single objects for the restore and clone rules; absent without a cluster (those rules are then off). */
   readonly readObject?: ReadObject | undefined;
   readonly lookupTimeoutMs?: number | undefined;
+  /** Defaults allowed here that the class watch has not shown yet; one per handler by default. */
+  readonly defaultClaims?: DefaultClaims | undefined;
 }
 
 /** POST of an AdmissionReview: parse, decide, answer; what is not a review throws a 4xx. */
 export function reviewHandler(options: HandlerOptions) {
   // Ajv compiles a schema on first use: that added 2-7 ms to the first review of each kind (bench).
   for (const id of [REVIEW_SCHEMA_ID, ...RESOURCE_FAMILIES.map((family) => family.schemaId)]) options.schemas.validator(id);
+  const claims = options.defaultClaims ?? new DefaultClaims();
   return (body: unknown, log: FastifyBaseLogger): ReviewAnswer | Promise<ReviewAnswer> => {
     const review = parseReview(body, options.schemas);
-    const context: RuleContext = { cluster: options.cluster, options: options.ruleOptions };
+    const context: RuleContext = { cluster: claims.overlay(options.cluster), options: options.ruleOptions };
     const lookups = familyFor(review.request.resource)?.lookups;
     const { readObject } = options;
     if (lookups === undefined || readObject === undefined || !isWrite(review.request)) return finish(review, context, log);
@@ -44,6 +48,7 @@ export function reviewHandler(options: HandlerOptions) {
   function finish(review: AdmissionReview, context: RuleContext, log: FastifyBaseLogger): ReviewAnswer {
     const started = performance.now();
     const decision = decide(review.request, context, options.schemas);
+    if (decision.outcome === 'allowed') claims.recordAllowed(review.request);
     const result = answer(review, {
       allowed: decision.outcome !== 'denied',
       ...(decision.outcome === 'denied' ? { status: invalidStatus(review.request, decision.violations) } : {}),
