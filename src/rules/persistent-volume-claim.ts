@@ -123,7 +123,8 @@ function snapshotStateWarnings(source: DataSource, snapshot: KubeObject | undefi
   if (valueAt(snapshot, 'metadata.deletionTimestamp') !== undefined) {
     return [{ rule: 'restore-source-deleting', message: `${name} is being deleted: the PVC may never be restored` }];
   }
-  if (valueAt(snapshot, 'status.readyToUse') === true) return [];
+  // No status: a manifest (validate), or a snapshot the controller has not seen yet; nothing to say.
+  if (valueAt(snapshot, 'status') === undefined || valueAt(snapshot, 'status.readyToUse') === true) return [];
   return [{ rule: 'restore-source-not-ready', message: `${name} is not ready to use yet: the PVC stays Pending until it is` }];
 }
 

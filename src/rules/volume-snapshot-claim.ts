@@ -37,8 +37,8 @@ export function claimVerdict(request: RuleRequest, context: RuleContext): Verdic
   const claim = found(objects, ref);
   const phase = stringAt(claim, 'status.phase');
   const unbound =
-    claim !== undefined && phase !== 'Bound'
-      ? [{ rule: 'volumesnapshot-claim-unbound', message: `PersistentVolumeClaim "${ref.name}" is not bound (phase ${phase ?? 'unknown'}): the snapshot is taken once it is` }]
+    phase !== undefined && phase !== 'Bound'
+      ? [{ rule: 'volumesnapshot-claim-unbound', message: `PersistentVolumeClaim "${ref.name}" is not bound (phase ${phase}): the snapshot is taken once it is` }]
       : [];
   const volume = volumeRef(claim);
   return {

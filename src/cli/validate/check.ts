@@ -1,13 +1,14 @@
 import { ClassIndex } from '../../cluster/class-index.ts';
 import type { ClassView, ClusterView } from '../../cluster/class-view.ts';
-import { stringAt } from '../../rules/object-access.ts';
-import { SNAPSHOT_FAMILIES } from '../../rules/table.ts';
+import { stringAt, valueAt } from '../../rules/object-access.ts';
+import { RESOURCE_FAMILIES } from '../../rules/table.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
 import type { KubeObject, RuleOptions } from '../../rules/types.ts';
 import type { SchemaSet } from '../../schemas.ts';
 import type { Manifest } from './manifests.ts';
 import type { ClusterClasses } from './cluster.ts';
 import { evaluate } from './evaluate.ts';
+import { manifestObjects } from './manifest-objects.ts';
 import type { Evaluation, PreviousVersion } from './evaluate.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../rules/snapshot-api.ts';
 
@@ -54,6 +55,7 @@ export function checkManifests(input: CheckInput): CheckResult {
     input.cluster?.groupSnapshotClasses,
     classesIn(targets, 'VolumeGroupSnapshotClass'),
   );
+  const objects = manifestObjects(input.manifests);
   const checked = targets.map((target): CheckedObject => {
     const kind = target.family.kind;
     // Each class meets the cluster's classes and the classes before it in the set, so of two
@@ -64,7 +66,7 @@ export function checkManifests(input: CheckInput): CheckResult {
     };
     const previous = previousVersion(target, previousByIdentity, input.cluster);
     const subject = { family: target.family, version: target.version, object: target.manifest.object };
-    const evaluation = evaluate(subject, previous, { cluster, options: input.options }, input.schemas);
+    const evaluation = evaluate(subject, previous, { cluster, options: input.options, objects }, input.schemas);
     if (kind === 'VolumeSnapshotClass') snapshotClasses.before.upsert(target.manifest.object);
     if (kind === 'VolumeGroupSnapshotClass') groupClasses.before.upsert(target.manifest.object);
     return { ...evaluation, manifest: target.manifest, family: target.family };
@@ -78,8 +80,14 @@ function targetOf(manifest: Manifest): Target | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  const family = SNAPSHOT_FAMILIES.find((candidate) => candidate.group === group && candidate.kind === kind);
-  return family === undefined ? undefined : { manifest, family, version: apiVersion.slice(slash + 1) };
+  const family = RESOURCE_FAMILIES.find((candidate) => candidate.group === group && candidate.kind === kind);
+  // A PVC is checked only as a restore or a clone, as the webhook's matchConditions send it.
+  if (family === undefined || (kind === 'PersistentVolumeClaim' && !hasDataSource(manifest.object))) return undefined;
+  return { manifest, family, version: apiVersion.slice(slash + 1) };
+}
+
+function hasDataSource(object: KubeObject): boolean {
+  return valueAt(object, 'spec.dataSource') !== undefined || valueAt(object, 'spec.dataSourceRef') !== undefined;
 }
 
 /** The same object in another version of the set: group (not version), kind, namespace, name. */

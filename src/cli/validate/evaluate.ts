@@ -52,7 +52,7 @@ export function evaluate(
     kind: { group: family.group, version, kind: family.kind },
     resource: { group: family.group, version, resource: family.resource },
     name: stringAt(object, 'metadata.name'),
-    namespace: stringAt(object, 'metadata.namespace'),
+    namespace: family.namespaced ? (stringAt(object, 'metadata.namespace') ?? 'default') : undefined,
     operation,
     object,
     oldObject,

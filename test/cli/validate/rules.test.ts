@@ -176,3 +176,14 @@ describe('validate: rule 4 (missing classes) without a cluster', () => {
     expect(run.problems).toHaveLength(2);
   });
 });
+
+describe('validate: restores and clones against the objects of the same files', () => {
+  it('refuses a restore with a StorageClass of another driver and a clone smaller than its source (exit 1)', async () => {
+    const run = await validate(['restores']);
+    expectLinesStartingWith(run.problems, [
+      'restores/restores.yaml:43 (document 5) PersistentVolumeClaim apps/restored: spec.storageClassName: Invalid value: "ebs": StorageClass "ebs" provisions with ebs.csi.aws.com, but snapshot "db-snap" was taken by hostpath.csi.k8s.io',
+      'restores/restores.yaml:61 (document 6) PersistentVolumeClaim apps/copy: spec.resources.requests.storage: Invalid value: "5Gi": must be at least the size of the source PVC, 10Gi ("db")',
+    ]);
+    expect(run.code).toBe(1);
+  });
+});
