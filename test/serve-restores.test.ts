@@ -147,6 +147,20 @@ describe('restores and clones through the server', () => {
     expect(response.status?.message).toContain(`VolumeSnapshotClass "ebs-snapclass" is for driver ebs.csi.aws.com, but PVC "db" was provisioned by ${DRIVER}`);
   });
 
+  const clone = (extra: JsonObject) => ({ storageClassName: 'fast', resources: { requests: { storage: '10Gi' } }, dataSource: { kind: 'PersistentVolumeClaim', name: 'db' }, ...extra });
+
+  it.each([
+    ['rule 20, restore volume mode', restore('10Gi', { volumeMode: 'Block' }), restore('10Gi', { volumeMode: 'Filesystem' }), 'spec.volumeMode'],
+    ['rule 20, restore driver', restore('10Gi', { storageClassName: 'ebs' }), restore('10Gi'), 'spec.storageClassName'],
+    ['rule 21, clone size', clone({ resources: { requests: { storage: '9Gi' } } }), clone({ resources: { requests: { storage: '10Gi' } } }), 'spec.resources.requests.storage'],
+    ['rule 21, clone StorageClass', clone({ storageClassName: 'ebs' }), clone({}), 'spec.storageClassName'],
+    ['rule 21, clone volume mode', clone({ volumeMode: 'Block' }), clone({ volumeMode: 'Filesystem' }), 'spec.volumeMode'],
+  ])('%s: one denied on its field, the other allowed', async (_rule, bad, good, field) => {
+    const denied = await answer(claimReview('pvc', bad));
+    expect(denied.status?.details.causes.map((cause) => cause.field)).toEqual([field]);
+    expect(await answer(claimReview('pvc', good))).toMatchObject({ allowed: true });
+  });
+
   it('allows with a warning when the snapshot does not exist', async () => {
     const response = await answer(claimReview('restored', restore('1Gi', { dataSource: { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: 'nope' } })));
     expect(response.allowed).toBe(true);
