@@ -1,11 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, SecureServerOptions } from 'node:http2';
+import { constants, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
 import type { ClusterView } from './cluster/class-view.ts';
 import type { ReadObject } from './cluster/object-reader.ts';
 import { toErrorBody } from './admission/errors.ts';
 import { reviewHandler } from './admission/handler.ts';
-import { WebhookError } from './errors.ts';
+import { ERRORS, WebhookError } from './errors.ts';
+import { guardSessions, http2ServerOptions } from './lifecycle/http2-guard.ts';
+import { jsonBodyParser } from './lifecycle/json-body.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, enforceRequestDeadlines, requestTimeoutClientErrorHandler } from './lifecycle/request-deadlines.ts';
+import { logLimiter } from './observability/log-limiter.ts';
 import type { WebhookMetrics } from './observability/metrics.ts';
 import type { RuleOptions } from './rules/types.ts';
 import { loadSchemas } from './schemas.ts';
@@ -30,16 +33,28 @@ export interface AppOptions {
   readonly keepAliveTimeoutMs: number;
   /** Longest a client may take to finish its TLS handshake, and to send one whole request. */
   readonly requestTimeoutMs?: number;
+  /** Streams per HTTP/2 session and connections at once (defaults: 100 and 500). */
+  readonly maxConcurrentStreams?: number;
+  readonly maxConnections?: number;
+  /** Values a review's JSON may hold (default 50,000). */
+  readonly maxJsonValues?: number;
 }
+
+const DEFAULT_LIMITS = { maxConcurrentStreams: 100, maxConnections: 500, maxJsonValues: 50_000 };
 
 /** The Go webhook's paths are served too, so its ValidatingWebhookConfiguration works unchanged. */
 export const REVIEW_PATHS = ['/validate', '/volumesnapshot', '/volumegroupsnapshot'] as const;
 
 export function buildApp(options: AppOptions): WebhookApp {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const limits = {
+    maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_LIMITS.maxConcurrentStreams,
+    maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    firstRequestMs: requestTimeoutMs,
+  };
   const app = Fastify({
     http2: true,
-    https: { ...options.tls, handshakeTimeout: requestTimeoutMs },
+    https: { ...options.tls, handshakeTimeout: requestTimeoutMs, ...http2ServerOptions(limits) },
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
     http2SessionTimeout: options.keepAliveTimeoutMs,
@@ -61,8 +76,11 @@ export function buildApp(options: AppOptions): WebhookApp {
   // HTTP/1.1 connections on the HTTP/2 server follow the http.Server settings; Node leaves them unset.
   (app.server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = options.keepAliveTimeoutMs;
   enforceRequestDeadlines(app.server, requestTimeoutMs);
+  guardSessions(app.server, limits, (reason) => options.metrics.connectionsClosed.inc({ reason }));
   // Only JSON is an AdmissionReview; text/plain would otherwise reach the handler as a string.
-  app.removeContentTypeParser('text/plain');
+  app.removeAllContentTypeParsers();
+  const budget = { maxValues: options.maxJsonValues ?? DEFAULT_LIMITS.maxJsonValues, maxDepth: MAX_REVIEW_DEPTH };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(budget));
 
   const handler = reviewHandler({ ...options, schemas: loadSchemas() });
   for (const url of REVIEW_PATHS) {
@@ -79,11 +97,19 @@ export function buildApp(options: AppOptions): WebhookApp {
   app.setNotFoundHandler((request) => {
     throw new WebhookError('NOT_FOUND', request.method, request.url);
   });
-  app.setErrorHandler((error, request, reply) => {
+  const mayLog = logLimiter(REJECTED_LOGS_PER_SECOND);
+  app.setErrorHandler(async (error, request, reply) => {
+    // The client reset the stream or went away: nobody reads an answer, and it is no bad request.
+    if (!isTimeout(error) && (await abandoned(request.raw))) {
+      options.metrics.abortedRequests.inc();
+      request.log.debug({ method: request.method, url: request.url }, 'request aborted by the client');
+      return reply.send();
+    }
     const body = toErrorBody(error, { bodyLimit: options.bodyLimitBytes, contentType: request.headers['content-type'] });
     options.metrics.badRequests.inc({ code: body.code });
+    const { log: write, suppressed } = mayLog();
     const log = body.statusCode >= 500 ? request.log.error.bind(request.log) : request.log.info.bind(request.log);
-    log({ code: body.code, method: request.method, url: request.url, err: body.message }, 'request rejected');
+    if (write) log({ code: body.code, method: request.method, url: request.url, err: body.message, ...(suppressed > 0 ? { suppressed } : {}) }, 'request rejected');
     if (body.code === 'SVW_ERR_METHOD') void reply.header('allow', 'POST');
     return reply.code(body.statusCode).send(body);
   });
@@ -97,6 +123,38 @@ export function buildApp(options: AppOptions): WebhookApp {
  * MAX_REVIEW_DEPTH + 1 levels itself.
  */
 export const MAX_REVIEW_DEPTH = 100;
+
+/**
+ * Whether the client reset the stream (or dropped the connection) before the answer. A reset
+ * stream first looks like a body that ended empty; Node closes it a moment later, so an HTTP/2
+ * request that fails is looked at again once its stream closes, or after a few milliseconds.
+ */
+const RESET_NOTICE_MS = 20;
+
+/** A request the deadline cut (its stream is then closed by this server, not reset by the client). */
+function isTimeout(error: unknown): boolean {
+  return error instanceof WebhookError && error.code === ERRORS.REQUEST_TIMEOUT.code;
+}
+
+async function abandoned(request: Http2ServerRequest): Promise<boolean> {
+  if (request.aborted) return true;
+  const stream = request.httpVersionMajor === 2 ? request.stream : undefined;
+  if (stream === undefined) return false;
+  if (!stream.destroyed && !stream.closed) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, RESET_NOTICE_MS);
+      stream.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  // Closed by the client with an error code (CANCEL, say); a stream this server closes says NO_ERROR.
+  return request.aborted || (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR);
+}
+
+/** Lines a second about rejected requests; the rest are counted in bad_requests_total only. */
+const REJECTED_LOGS_PER_SECOND = 10;
 
 function shallowEnough(body: unknown): unknown {
   if (typeof body === 'object' && body !== null && nestsDeeper(body, 1)) {

@@ -24,6 +24,7 @@ export const ERRORS = {
   BODY_EMPTY: define('SVW_ERR_BODY_EMPTY', 400, 'request body is empty: expected an AdmissionReview'),
   BODY_NOT_REVIEW: define('SVW_ERR_BODY_NOT_REVIEW', 400, 'request body is not an AdmissionReview: %s'),
   BODY_TOO_LARGE: define('SVW_ERR_BODY_TOO_LARGE', 413, 'request body is larger than the limit of %s bytes'),
+  BODY_TOO_COMPLEX: define('SVW_ERR_BODY_TOO_COMPLEX', 413, 'request body is no AdmissionReview: %s'),
   MEDIA_TYPE: define('SVW_ERR_MEDIA_TYPE', 415, 'unsupported content type %s: send application/json'),
   METHOD: define('SVW_ERR_METHOD', 405, 'method %s is not allowed on %s: send AdmissionReviews with POST'),
   NOT_FOUND: define('SVW_ERR_NOT_FOUND', 404, 'no route %s %s: POST AdmissionReviews to /validate'),

@@ -119,6 +119,9 @@ async function listen(config: WebhookConfig, logger: PinoLogger, parts: ListenPa
     readObject: readerOf(config, parts.kubeConfig, metrics),
     lookupTimeoutMs: config.lookupTimeoutSeconds * 1000,
     bodyLimitBytes: config.bodyLimitBytes,
+    maxJsonValues: config.maxJsonValues,
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    maxConnections: config.maxConnections,
     keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
     requestTimeoutMs: config.requestTimeoutSeconds === undefined ? undefined : config.requestTimeoutSeconds * 1000,
   });

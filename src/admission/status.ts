@@ -10,7 +10,7 @@ import type { AdmissionRequest, Status } from './review.ts';
  */
 export function invalidStatus(request: AdmissionRequest, violations: readonly Violation[]): Status {
   const { group, kind } = request.kind;
-  const name = stringAt(request.object, 'metadata.name') ?? request.name ?? '';
+  const name = clipped(stringAt(request.object, 'metadata.name') ?? request.name ?? '');
   const qualifiedKind = group === '' ? kind : `${kind}.${group}`;
   return {
     metadata: {},
@@ -29,4 +29,11 @@ export function invalidStatus(request: AdmissionRequest, violations: readonly Vi
     },
     code: 422,
   };
+}
+
+/** A valid name has at most 253 characters; a longer one is not echoed whole (twice) into the answer. */
+const MAX_ECHOED_NAME = 256;
+
+function clipped(name: string): string {
+  return name.length <= MAX_ECHOED_NAME ? name : `${name.slice(0, MAX_ECHOED_NAME)}… (${name.length} characters)`;
 }

@@ -25,6 +25,9 @@ export interface WebhookConfig {
   /** Always set by loadConfig; optional for configurations written out in code (then never). */
   readonly maxConnectionAgeSeconds?: number;
   readonly bodyLimitBytes: number;
+  readonly maxJsonValues: number;
+  readonly maxConcurrentStreams: number;
+  readonly maxConnections: number;
   readonly discoveryIntervalSeconds: number;
   readonly lookupTimeoutSeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

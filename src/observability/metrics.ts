@@ -19,6 +19,10 @@ export interface WebhookMetrics {
   /** Single objects read for the restore and clone rules, by resource and outcome (found, absent, failed). */
   readonly lookups: Counter<'resource' | 'outcome'>;
   readonly badRequests: Counter<'code'>;
+  /** Requests whose client reset the stream or went away before the answer. */
+  readonly abortedRequests: Counter;
+  /** HTTP/2 sessions the server cut, by reason (no-request, rapid-reset). */
+  readonly connectionsClosed: Counter<'reason'>;
   readonly unknownResources: Counter;
   readonly certificateExpiry: Gauge;
   /** Reads the class caches at scrape time, so nothing has to push updates. */
@@ -63,6 +67,17 @@ export function createMetrics(): WebhookMetrics {
       name: `${PREFIX}bad_requests_total`,
       help: 'Requests answered with a 4xx or 5xx error instead of a review, by error code',
       labelNames: ['code'],
+      registers,
+    }),
+    abortedRequests: new Counter({
+      name: `${PREFIX}aborted_requests_total`,
+      help: 'Requests the client reset or abandoned before the answer (not counted as bad requests)',
+      registers,
+    }),
+    connectionsClosed: new Counter({
+      name: `${PREFIX}connections_closed_total`,
+      help: 'HTTP/2 sessions cut by the server: no-request (no stream within the request timeout), rapid-reset (streams reset faster than any API server does)',
+      labelNames: ['reason'],
       registers,
     }),
     unknownResources: new Counter({

@@ -1,0 +1,98 @@
+/**
+ * Bounds on what one client can make the server hold over HTTP/2. Node's defaults let a client
+ * open 2^32-1 streams per session and any number of sessions: streams that send headers and no
+ * body then hold memory until the process dies. Here: a stream limit advertised in SETTINGS, a
+ * session memory cap, a connection cap, a deadline for a session's first request (a client that
+ * trickles its preface is cut), and a session that resets streams faster than any API server would
+ * (HEADERS + RST_STREAM, "rapid reset") gets GOAWAY ENHANCE_YOUR_CALM.
+ */
+import { constants, type Http2SecureServer, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+
+export interface Http2Limits {
+  /** Streams one session may have open at once (advertised in SETTINGS). */
+  readonly maxConcurrentStreams: number;
+  /** Connections the server accepts at once; more are refused at accept. */
+  readonly maxConnections: number;
+  /** A session must open its first stream within this; the request deadline of the server. */
+  readonly firstRequestMs: number;
+}
+
+/** Resets a session may send in one window before it is cut: far above what a client that cancels now and then does. */
+export const RESET_BURST = 200;
+const RESET_WINDOW_MS = 1_000;
+/** nghttp2's budget for one session's buffers, in MB (Node's default is 10). */
+const MAX_SESSION_MEMORY_MB = 4;
+/** Malformed frames tolerated per session (Node's default is 1000). */
+const MAX_INVALID_FRAMES = 100;
+
+export type SessionCloseReason = 'no-request' | 'rapid-reset';
+
+export function http2ServerOptions(limits: Http2Limits): Partial<SecureServerOptions> {
+  return {
+    settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
+    maxSessionMemory: MAX_SESSION_MEMORY_MB,
+    maxSessionInvalidFrames: MAX_INVALID_FRAMES,
+    maxSessionRejectedStreams: limits.maxConcurrentStreams,
+  };
+}
+
+export function guardSessions(server: Http2SecureServer, limits: Http2Limits, onClose: (reason: SessionCloseReason) => void): void {
+  server.maxConnections = limits.maxConnections;
+  // A session's socket is a proxy that cannot be destroyed, and a destroyed session only ends its
+  // socket (which a client that reads nothing never closes): keep the real one to destroy.
+  const sockets = new WeakMap<ServerHttp2Session, Socket>();
+  let opened: ServerHttp2Session | undefined;
+  const cutSession = (session: ServerHttp2Session, reason: SessionCloseReason) => cut(session, sockets.get(session), reason, onClose);
+  server.on('session', (session: ServerHttp2Session) => {
+    opened = session;
+    const firstRequest = setTimeout(() => cutSession(session, 'no-request'), limits.firstRequestMs);
+    firstRequest.unref();
+    session.once('stream', () => clearTimeout(firstRequest));
+    session.once('close', () => clearTimeout(firstRequest));
+    watchResets(session, cutSession);
+  });
+  // Node's own listener, registered first, creates the session and emits 'session' synchronously.
+  server.on('secureConnection', (socket: Socket) => {
+    if (opened !== undefined) sockets.set(opened, socket);
+    opened = undefined;
+  });
+}
+
+function watchResets(session: ServerHttp2Session, cutSession: (session: ServerHttp2Session, reason: SessionCloseReason) => void): void {
+  let windowStart = performance.now();
+  let resets = 0;
+  session.on('stream', (stream) => {
+    stream.once('aborted', () => {
+      const now = performance.now();
+      if (now - windowStart > RESET_WINDOW_MS) {
+        windowStart = now;
+        resets = 0;
+      }
+      resets += 1;
+      if (resets === RESET_BURST + 1) cutSession(session, 'rapid-reset');
+    });
+  });
+}
+
+/**
+ * GOAWAY and destroy at once: close() would wait for the open streams, which is what the client
+ * holds over us. The session's socket goes too (a destroyed session does not always end its socket).
+ */
+function cut(session: ServerHttp2Session, socket: Socket | undefined, reason: SessionCloseReason, onClose: (reason: SessionCloseReason) => void): void {
+  if (session.destroyed || cutting.has(session)) return;
+  cutting.add(session);
+  onClose(reason);
+  const code = reason === 'rapid-reset' ? constants.NGHTTP2_ENHANCE_YOUR_CALM : constants.NGHTTP2_NO_ERROR;
+  // The GOAWAY carries the code (destroy()'s own GOAWAY says NO_ERROR); session and socket go once it is out.
+  session.goaway(code);
+  setTimeout(() => {
+    session.destroy();
+    socket?.destroy();
+  }, SOCKET_GRACE_MS).unref();
+}
+
+const cutting = new WeakSet<ServerHttp2Session>();
+
+/** Time for the final GOAWAY to leave before the socket is closed under it. */
+const SOCKET_GRACE_MS = 100;

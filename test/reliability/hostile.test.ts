@@ -1,0 +1,150 @@
+/**
+ * Hostile clients against the real server (serve(), TLS, loopback), each bounded to a few
+ * seconds, with a legitimate client checked after each: the HTTP/2 stream limit, a session that
+ * resets streams as fast as it can, a connection that never sends its preface, a body that holds
+ * too many values, and the connection cap. The full-size attacks and their figures are in
+ * docs/reliability.md.
+ */
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type RunningWebhook } from '../../src/serve.ts';
+import { reviewFrom } from '../support/captures.ts';
+import { postOnSession } from '../support/clients.ts';
+import { testWebhookConfig } from '../support/webhook-config.ts';
+
+const directory = mkdtempSync(join(tmpdir(), 'snapshot-webhook-hostile-'));
+const REQUEST_TIMEOUT_S = 1;
+const MAX_CONNECTIONS = 20;
+let webhook: RunningWebhook;
+let ca: string;
+let origin: string;
+const review = JSON.stringify(reviewFrom('02'));
+
+beforeAll(async () => {
+  webhook = await serve(
+    testWebhookConfig({ selfSignedCaFile: join(directory, 'ca.crt'), requestTimeoutSeconds: REQUEST_TIMEOUT_S, maxConnections: MAX_CONNECTIONS }),
+    pino({ level: 'silent' }),
+  );
+  ca = readFileSync(join(directory, 'ca.crt'), 'utf8');
+  origin = `https://localhost:${webhook.admissionPort}`;
+});
+
+afterAll(async () => {
+  await webhook.shutdown();
+});
+
+function session(): ClientHttp2Session {
+  const opened = connect(origin, { ca });
+  opened.on('error', () => undefined);
+  return opened;
+}
+
+async function legitimateReviewAnswered(): Promise<void> {
+  const client = session();
+  try {
+    const started = performance.now();
+    const answer = await postOnSession(client, '/validate', review);
+    expect(answer.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const probe = await fetch(`http://127.0.0.1:${webhook.metricsPort}/livez`);
+    expect(probe.status).toBe(200);
+  } finally {
+    client.close();
+  }
+}
+
+async function metric(name: string): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${webhook.metricsPort}/metrics`)).text();
+  return text.split('\n').filter((line) => line.startsWith(name)).join('\n');
+}
+
+describe('hostile clients', () => {
+  it('advertises a bound on concurrent streams, and streams that hold their body are reset at the deadline', async () => {
+    const holder = session();
+    await once(holder, 'remoteSettings');
+    expect(holder.remoteSettings.maxConcurrentStreams).toBe(100);
+    const held = Array.from({ length: 50 }, () => {
+      const stream = holder.request({ ':method': 'POST', ':path': '/validate', 'content-type': 'application/json' });
+      stream.on('error', () => undefined);
+      stream.resume();
+      stream.write('{"apiVersion":');
+      return once(stream, 'close');
+    });
+    await legitimateReviewAnswered();
+    const started = performance.now();
+    await Promise.all(held);
+    expect(performance.now() - started).toBeLessThan((REQUEST_TIMEOUT_S + 2) * 1000);
+    holder.close();
+  });
+
+  it('sends GOAWAY ENHANCE_YOUR_CALM to a session that resets streams as fast as it can, and counts no bad request', async () => {
+    const badBefore = await metric('snapshot_webhook_bad_requests_total');
+    const attacker = session();
+    await once(attacker, 'remoteSettings');
+    const goaway = once(attacker, 'goaway');
+    for (let index = 0; index < 400 && !attacker.destroyed && !attacker.closed; index += 1) {
+      const stream = attacker.request({ ':method': 'POST', ':path': '/validate', 'content-type': 'application/json' });
+      stream.on('error', () => undefined);
+      stream.close(constants.NGHTTP2_CANCEL);
+      if (index % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const [code] = (await goaway) as [number];
+    expect(code).toBe(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    expect(await metric('snapshot_webhook_connections_closed_total{reason="rapid-reset"}')).toMatch(/ 1$/);
+    expect(await metric('snapshot_webhook_bad_requests_total')).toBe(badBefore);
+    attacker.destroy();
+    await legitimateReviewAnswered();
+  });
+
+  it('closes an HTTP/2 connection that never sends its preface, within the request timeout', async () => {
+    const socket: TLSSocket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] });
+    socket.on('error', () => undefined);
+    socket.resume();
+    await once(socket, 'secureConnect');
+    expect(socket.alpnProtocol).toBe('h2');
+    const started = performance.now();
+    await once(socket, 'close');
+    expect(performance.now() - started).toBeLessThan((REQUEST_TIMEOUT_S + 2) * 1000);
+    expect(await metric('snapshot_webhook_connections_closed_total{reason="no-request"}')).toMatch(/ [1-9]\d*$/);
+  });
+
+  it('refuses a body with too many values with a 413, before parsing it', async () => {
+    const client = session();
+    try {
+      const bomb = `{"keys":{${Array.from({ length: 60_000 }, (_, index) => `"k${index}":0`).join(',')}}}`;
+      const answer = await postOnSession(client, '/validate', bomb);
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.text)).toMatchObject({ code: 'SVW_ERR_BODY_TOO_COMPLEX' });
+    } finally {
+      client.close();
+    }
+    await legitimateReviewAnswered();
+  });
+
+  it('accepts no more connections than --max-connections, and serves again once they go', async () => {
+    const sockets = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS }, async () => {
+        const socket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['http/1.1'] });
+        socket.on('error', () => undefined);
+        await once(socket, 'secureConnect');
+        return socket;
+      }),
+    );
+    const extra = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca });
+    const refused = await new Promise<boolean>((resolve) => {
+      extra.once('secureConnect', () => resolve(false));
+      extra.once('error', () => resolve(true));
+      extra.once('close', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await legitimateReviewAnswered();
+  });
+});
