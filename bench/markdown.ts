@@ -3,7 +3,7 @@
  * it (findings, closing note) is written by people and kept between runs.
  */
 import { mib, type Comparison, type ScalingPoint, type Target } from './aggregate.ts';
-import type { BenchReport } from './report.ts';
+import type { BenchReport } from './bench-report.ts';
 import type { ServerProfile } from './profile-pass.ts';
 
 const ms = (value: number) => value.toFixed(2);

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { constants, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
-import type { ClusterView } from './cluster/class-view.ts';
+import type { ClusterView } from './rules/class-view.ts';
 import type { ReadObject } from './cluster/object-reader.ts';
 import { toErrorBody } from './admission/errors.ts';
 import { reviewHandler } from './admission/handler.ts';
@@ -36,11 +36,11 @@ export interface AppOptions {
   /** Streams per HTTP/2 session and connections at once (defaults: 100 and 500). */
   readonly maxConcurrentStreams?: number;
   readonly maxConnections?: number;
-  /** Values a review's JSON may hold (default 50,000). */
+  /** Values a review's JSON may hold (default 200,000). */
   readonly maxJsonValues?: number;
 }
 
-const DEFAULT_LIMITS = { maxConcurrentStreams: 100, maxConnections: 500, maxJsonValues: 50_000 };
+const DEFAULT_LIMITS = { maxConcurrentStreams: 100, maxConnections: 500, maxJsonValues: 200_000 };
 
 /** The Go webhook's paths are served too, so its ValidatingWebhookConfiguration works unchanged. */
 export const REVIEW_PATHS = ['/validate', '/volumesnapshot', '/volumegroupsnapshot'] as const;

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * The error catalogue: every error the webhook answers or exits with has one code here, with the
  * HTTP status it is answered with, the exit code of a process that ends on it, and its message
@@ -36,6 +38,14 @@ export const ERRORS = {
 
 export type ErrorName = keyof typeof ERRORS;
 
+/** What a request that is not a decidable AdmissionReview gets: a 4xx JSON body saying why. */
+export interface ErrorBody {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly error: string;
+  readonly message: string;
+}
+
 /** An error from the catalogue, with its arguments filled in. */
 export class WebhookError extends Error {
   readonly code: string;
@@ -62,4 +72,8 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
   return `${error.message}${cause}`;
+}
+
+export function errorBodyOf(error: WebhookError): ErrorBody {
+  return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? 'Error', message: error.message };
 }

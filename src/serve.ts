@@ -7,7 +7,7 @@ import { buildApp, type WebhookApp } from './app.ts';
 import type { ClassCaches, ClassCachesStatus } from './cluster/class-caches.ts';
 import { startClassCaches } from './cluster/class-caches.ts';
 import { DISABLED_STATUS, type CacheStatus } from './cluster/class-cache.ts';
-import type { ClusterView } from './cluster/class-view.ts';
+import type { ClusterView } from './rules/class-view.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from './cluster/kube-config.ts';
 import { objectReader, type ReadObject } from './cluster/object-reader.ts';

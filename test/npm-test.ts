@@ -1,5 +1,5 @@
 /**
- * `npm test`: the type-check, the lint and the fast tier side by side (none of them waits on a
+ * `npm test`: the type-check, the lint (with the import check) and the fast tier side by side (none of them waits on a
  * clock), then the slow tier alone. Output of the parallel phase is printed per step when it ends,
  * so it does not interleave. Exits non-zero when any step failed, naming it.
  */
@@ -23,6 +23,7 @@ interface Outcome {
 const PARALLEL: readonly Step[] = [
   { name: 'type-check', command: 'tsc', args: ['--noEmit'] },
   { name: 'lint', command: 'eslint', args: ['.'] },
+  { name: 'import cycles and layers', command: 'node', args: ['test/tools/import-graph.ts'] },
   { name: 'tests (fast tier)', command: 'vitest', args: ['run', '--project', 'fast'] },
 ];
 const SLOW: Step = { name: 'tests (slow tier)', command: 'vitest', args: ['run', '--project', 'slow'] };

@@ -5,7 +5,7 @@
  * first class. A claim counts as a default for its driver until the watch shows the class, or
  * until it expires (the write may have failed after the review).
  */
-import type { ClassView, ClusterView } from '../cluster/class-view.ts';
+import type { ClassView, ClusterView } from '../rules/class-view.ts';
 import { annotation, stringAt } from '../rules/object-access.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../rules/snapshot-api.ts';
 import type { AdmissionRequest } from './review.ts';

@@ -1,14 +1,6 @@
 import type { FastifyError } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-import { describeError, WebhookError } from '../errors.ts';
+import { describeError, errorBodyOf, WebhookError, type ErrorBody } from '../errors.ts';
 
-/** What a request that is not a decidable AdmissionReview gets: a 4xx JSON body saying why. */
-export interface ErrorBody {
-  readonly statusCode: number;
-  readonly code: string;
-  readonly error: string;
-  readonly message: string;
-}
 
 /** What the request said about its body, for the words of an error. */
 export interface RequestBodyFacts {
@@ -37,11 +29,5 @@ function fromFastify(error: FastifyError, facts: RequestBodyFacts): WebhookError
 
 export function toErrorBody(error: unknown, facts: RequestBodyFacts): ErrorBody {
   const known = error instanceof WebhookError ? error : fromFastify(error as FastifyError, facts);
-  const webhookError = known ?? new WebhookError('INTERNAL', describeError(error));
-  return {
-    statusCode: webhookError.statusCode,
-    code: webhookError.code,
-    error: STATUS_CODES[webhookError.statusCode] ?? 'Error',
-    message: webhookError.message,
-  };
+  return errorBodyOf(known ?? new WebhookError('INTERNAL', describeError(error)));
 }

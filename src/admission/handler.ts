@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { performance } from 'node:perf_hooks';
-import type { ClusterView } from '../cluster/class-view.ts';
+import type { ClusterView } from '../rules/class-view.ts';
 import type { WebhookMetrics } from '../observability/metrics.ts';
 import { fieldErrorText } from '../rules/field-errors.ts';
 import { familyFor, RESOURCE_FAMILIES } from '../rules/table.ts';

@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ClassIndex } from './class-index.ts';
-import type { ClassView } from './class-view.ts';
+import type { ClassView } from '../rules/class-view.ts';
 import { discoverServedVersion } from './discovery.ts';
 import type { Discovery, DiscoveryTarget } from './discovery.ts';
 import { Reflector } from './reflector.ts';

@@ -4,7 +4,7 @@ import { DEFAULT_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ClassCache, DISABLED_STATUS } from './class-cache.ts';
 import type { CacheStatus, ClassCacheOptions } from './class-cache.ts';
-import type { ClusterView } from './class-view.ts';
+import type { ClusterView } from '../rules/class-view.ts';
 import { GROUP_SNAPSHOT_CLASSES, SNAPSHOT_CLASSES } from './discovery.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../rules/snapshot-api.ts';
 

@@ -1,4 +1,4 @@
-import type { ClassSummary, ClassView } from './class-view.ts';
+import type { ClassSummary, ClassView } from '../rules/class-view.ts';
 
 /** The few fields of a class object the index reads; everything else is dropped on arrival. */
 export interface ClassObject {

@@ -1,7 +1,6 @@
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
-import { toErrorBody } from '../admission/errors.ts';
-import { WebhookError } from '../errors.ts';
+import { errorBodyOf, WebhookError } from '../errors.ts';
 
 /**
  * A deadline for each request, so that a slow or stalled sender cannot keep a connection (and
@@ -74,7 +73,7 @@ const OTHER_CLIENT_ERROR = { status: '400 Bad Request', message: 'Client Error' 
 
 function clientErrorAnswer(error: NodeJS.ErrnoException, requestTimeoutMs: number): { status: string; body: object } {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: '408 Request Timeout', body: toErrorBody(timeoutError(requestTimeoutMs), { bodyLimit: 0 }) };
+    return { status: '408 Request Timeout', body: errorBodyOf(timeoutError(requestTimeoutMs)) };
   }
   const { status, message } = CLIENT_ERRORS[error.code ?? ''] ?? OTHER_CLIENT_ERROR;
   return { status, body: { statusCode: Number(status.slice(0, 3)), error: status.slice(4), message } };

@@ -1,12 +1,29 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CacheState, ClassCachesStatus } from '../cluster/class-caches.ts';
 
 /**
  * The webhook's Prometheus metrics, on a registry of its own (one per app, so tests and several
  * apps in one process do not share counters).
  */
 const PREFIX = 'snapshot_webhook_';
-const CACHE_STATES: readonly CacheState[] = ['disabled', 'absent', 'syncing', 'synced'];
+const CACHE_STATES: readonly string[] = ['disabled', 'absent', 'syncing', 'synced'];
+
+/**
+ * What each class cache reports, read at scrape time. Declared here, by what reads it, so that
+ * the metrics do not depend on the caches (cluster/ hands its status over as it is).
+ */
+export interface CacheReport {
+  /** disabled, absent, syncing or synced. */
+  readonly state: string;
+  readonly size: number;
+  readonly lastSyncTime: Date | null;
+  readonly watchConnected: boolean;
+  readonly duplicateDefaults: number;
+}
+
+export interface CacheReports {
+  readonly snapshotClasses: CacheReport;
+  readonly groupSnapshotClasses: CacheReport;
+}
 
 /** Reviews take tens of microseconds: the buckets must resolve well below a millisecond. */
 const DECISION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
@@ -26,15 +43,15 @@ export interface WebhookMetrics {
   readonly unknownResources: Counter;
   readonly certificateExpiry: Gauge;
   /** Reads the class caches at scrape time, so nothing has to push updates. */
-  watchCaches(status: () => ClassCachesStatus): void;
+  watchCaches(status: () => CacheReports): void;
 }
 
 export function createMetrics(): WebhookMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
   const registers = [registry];
-  let cacheStatus: (() => ClassCachesStatus) | undefined;
-  const statusEntries = () => Object.entries(cacheStatus?.() ?? {}) as Array<[string, ClassCachesStatus[keyof ClassCachesStatus]]>;
+  let cacheStatus: (() => CacheReports) | undefined;
+  const statusEntries = () => Object.entries(cacheStatus?.() ?? {}) as Array<[string, CacheReport]>;
 
   const metrics: WebhookMetrics = {
     registry,

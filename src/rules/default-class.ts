@@ -1,4 +1,4 @@
-import type { ClassView, ClusterView } from '../cluster/class-view.ts';
+import type { ClassView, ClusterView } from './class-view.ts';
 import { forbidden } from './field-errors.ts';
 import { annotation, stringAt } from './object-access.ts';
 import type { ResourceRules, RuleRequest, Violation, Warning } from './types.ts';

@@ -1,4 +1,4 @@
-import type { ClusterView } from '../cluster/class-view.ts';
+import type { ClusterView } from './class-view.ts';
 import type { ClusterObjects } from './cluster-objects.ts';
 
 /** A decoded Kubernetes object as it arrives in a review: JSON, nothing assumed beyond that. */

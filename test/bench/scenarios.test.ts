@@ -11,7 +11,7 @@ import {
 } from '../../bench/scenarios.ts';
 import { ClassIndex } from '../../src/cluster/class-index.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
-import type { ClusterView } from '../../src/cluster/class-view.ts';
+import type { ClusterView } from '../../src/rules/class-view.ts';
 import type { KubeObject } from '../../src/rules/types.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 

@@ -3,7 +3,7 @@
  * expired resourceVersions, an API server that is away for a while.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClassView } from '../../src/cluster/class-view.ts';
+import type { ClassView } from '../../src/rules/class-view.ts';
 import { groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES } from '../support/api-groups.ts';
 import { listRequests, startCacheHarness, watchRequests } from '../support/class-cache-harness.ts';
 import type { CacheHarness, HarnessOptions } from '../support/class-cache-harness.ts';

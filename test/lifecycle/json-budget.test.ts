@@ -12,7 +12,7 @@ describe('jsonBudgetProblem', () => {
 
   it('refuses too many values, in objects or arrays', () => {
     const keys = Object.fromEntries(Array.from({ length: 1001 }, (_, index) => [`k${index}`, index]));
-    expect(jsonBudgetProblem(bytes(JSON.stringify(keys)), BUDGET)).toEqual({ exceeded: 'values', message: 'it holds more than 1000 values (a review holds a few thousand)' });
+    expect(jsonBudgetProblem(bytes(JSON.stringify(keys)), BUDGET)).toEqual({ exceeded: 'values', message: 'it holds more than 1000 values (a review of objects etcd can store holds far fewer)' });
     expect(jsonBudgetProblem(bytes(JSON.stringify(Array.from({ length: 1001 }, () => 0))), BUDGET)?.exceeded).toBe('values');
   });
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { buildApp, type AppOptions, type WebhookApp } from '../../src/app.ts';
-import type { ClusterView } from '../../src/cluster/class-view.ts';
+import type { ClusterView } from '../../src/rules/class-view.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
 import { serverTlsOptions } from '../../src/tls/server-tls.ts';

@@ -1,6 +1,6 @@
 import { ClassIndex } from '../../src/cluster/class-index.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
-import type { ClusterView } from '../../src/cluster/class-view.ts';
+import type { ClusterView } from '../../src/rules/class-view.ts';
 import { fieldErrorText } from '../../src/rules/field-errors.ts';
 import { familyFor } from '../../src/rules/table.ts';
 import { GROUP_SNAPSHOT_GROUP, SNAPSHOT_GROUP } from '../../src/rules/snapshot-api.ts';

@@ -21,7 +21,7 @@ export function testWebhookConfig(overrides: Partial<WebhookConfig> = {}): Webho
     drainSeconds: 0,
     keepAliveTimeoutSeconds: 120,
     bodyLimitBytes: 4 * 1024 * 1024,
-    maxJsonValues: 50_000,
+    maxJsonValues: 200_000,
     maxConcurrentStreams: 100,
     maxConnections: 500,
     discoveryIntervalSeconds: 60,

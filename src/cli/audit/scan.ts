@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClassIndex } from '../../cluster/class-index.ts';
-import type { ClusterView } from '../../cluster/class-view.ts';
+import type { ClusterView } from '../../rules/class-view.ts';
 import { discoverServedVersion, GROUP_SNAPSHOT_CLASSES, SNAPSHOT_CLASSES } from '../../cluster/discovery.ts';
 import { SNAPSHOT_FAMILIES } from '../../rules/table.ts';
 import { GROUP_SNAPSHOT_GROUP } from '../../rules/snapshot-api.ts';

@@ -1,5 +1,5 @@
 import { ClassIndex } from '../../cluster/class-index.ts';
-import type { ClassView, ClusterView } from '../../cluster/class-view.ts';
+import type { ClassView, ClusterView } from '../../rules/class-view.ts';
 import { stringAt, valueAt } from '../../rules/object-access.ts';
 import { RESOURCE_FAMILIES } from '../../rules/table.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
