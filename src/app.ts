@@ -1,11 +1,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { constants, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
+import { constants, type Http2SecureServer, type Http2ServerRequest, type Http2Stream, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
 import type { ClusterView } from './rules/class-view.ts';
 import type { ReadObject } from './cluster/object-reader.ts';
 import { toErrorBody } from './admission/errors.ts';
 import { reviewHandler } from './admission/handler.ts';
 import { ERRORS, WebhookError } from './errors.ts';
-import { guardSessions, http2ServerOptions } from './lifecycle/http2-guard.ts';
+import { guardSessions, http2ServerOptions, isCut } from './lifecycle/http2-guard.ts';
 import { jsonBodyParser } from './lifecycle/json-body.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, enforceRequestDeadlines, requestTimeoutClientErrorHandler } from './lifecycle/request-deadlines.ts';
 import { logLimiter } from './observability/log-limiter.ts';
@@ -140,17 +140,25 @@ async function abandoned(request: Http2ServerRequest): Promise<boolean> {
   if (request.aborted) return true;
   const stream = request.httpVersionMajor === 2 ? request.stream : undefined;
   if (stream === undefined) return false;
-  if (!stream.destroyed && !stream.closed) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, RESET_NOTICE_MS);
-      stream.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+  if (!stream.destroyed && !stream.closed) await closedOrNoticeTime(stream);
+  // Closed by the client with an error code (CANCEL, say); a stream this server closes says NO_ERROR,
+  // except when its session was cut (a rapid-reset session): then no answer can reach anyone either.
+  return request.aborted || sessionGone(stream) || (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR);
+}
+
+function sessionGone(stream: Http2Stream): boolean {
+  const session = stream.session;
+  return session === undefined || session.destroyed || isCut(session);
+}
+
+function closedOrNoticeTime(stream: Http2Stream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, RESET_NOTICE_MS);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
     });
-  }
-  // Closed by the client with an error code (CANCEL, say); a stream this server closes says NO_ERROR.
-  return request.aborted || (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR);
+  });
 }
 
 /** Lines a second about rejected requests; the rest are counted in bad_requests_total only. */

@@ -6,7 +6,7 @@
  * trickles its preface is cut), and a session that resets streams faster than any API server would
  * (HEADERS + RST_STREAM, "rapid reset") gets GOAWAY ENHANCE_YOUR_CALM.
  */
-import { constants, type Http2SecureServer, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
+import { constants, type Http2SecureServer, type Http2Session, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 
 export interface Http2Limits {
@@ -92,7 +92,12 @@ function cut(session: ServerHttp2Session, socket: Socket | undefined, reason: Se
   }, SOCKET_GRACE_MS).unref();
 }
 
-const cutting = new WeakSet<ServerHttp2Session>();
+const cutting = new WeakSet<Http2Session>();
+
+/** Whether the guard is cutting this session: what its streams still ask gets no answer and counts as no bad request. */
+export function isCut(session: Http2Session): boolean {
+  return cutting.has(session);
+}
 
 /** Time for the final GOAWAY to leave before the socket is closed under it. */
 const SOCKET_GRACE_MS = 100;
