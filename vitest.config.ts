@@ -13,7 +13,7 @@ const FAST = [
   'test/docs/**/*.test.ts',
   'test/harness/**/*.test.ts',
   'test/bench/**/*.test.ts',
-  'test/tools/**/*.test.ts',
+  'test/tools/import-graph.test.ts',
   'test/app.test.ts',
   'test/errors.test.ts',
   'test/examples.test.ts',

@@ -2,9 +2,9 @@
 import type { Comparison, RssSummary, ScalingPoint, Target } from './aggregate.ts';
 import type { CalibrationPoint } from './calibration.ts';
 import type { DecisionTime } from './metrics.ts';
-import type { MemoryStep } from './memory.ts';
 import type { ServerProfile } from './profile-pass.ts';
 import type { RunRecord } from './runner.ts';
+import type { StartupPoint } from './startup.ts';
 
 export interface Machine {
   readonly cores: number;
@@ -37,7 +37,8 @@ export interface BenchReport {
   readonly comparisons: readonly Comparison[];
   readonly scaling: readonly ScalingPoint[];
   readonly profiles: readonly ServerProfile[];
-  readonly memory: readonly MemoryStep[];
+  /** Fresh starts of the production build: time to ready, to the first review, idle RSS. */
+  readonly startup: readonly StartupPoint[];
   readonly calibration: readonly CalibrationPoint[];
   /** Extra node flags the webhook ran with (none in a normal run). */
   readonly webhookNodeFlags: readonly string[];

@@ -21,8 +21,8 @@ import { REPO, writeCertificates } from './processes.ts';
 import { runProfiles, type ServerProfile } from './profile-pass.ts';
 import { machineNow, writeReport, type BenchReport } from './report.ts';
 import { runCalibration, type CalibrationPoint } from './calibration.ts';
-import { memorySteps, type MemoryStep } from './memory.ts';
 import { runScaling } from './scaling.ts';
+import { runStartup, type StartupPoint } from './startup.ts';
 import { scenarios as allScenarios } from './scenarios.ts';
 
 const HELP = `npm run bench -- [options]
@@ -123,7 +123,7 @@ interface Measured {
   readonly ab: Awaited<ReturnType<typeof runAb>>;
   readonly profiles: ServerProfile[];
   readonly scaling: ScalingPoint[];
-  readonly memory: MemoryStep[];
+  readonly startup: StartupPoint[];
   readonly calibration: CalibrationPoint[];
 }
 
@@ -154,10 +154,12 @@ async function measureAll(options: Options, directory: string, http: HttpLoadGen
   if (mix === undefined) throw new Error('no mix scenario');
   const calibration = await runCalibration({ directory, certificates, mix, http, rounds, durationSeconds, log });
   const scaling = await runScaling({ directory, certificates, classCounts, scenarios, http, durationSeconds, warmupSeconds, webhookNodeFlags, log });
-  const memory = await memorySteps();
-  log(`[memory] ${memory.map((step) => `${step.name}: ${(step.rssBytes / 2 ** 20).toFixed(1)} MiB`).join('; ')}`);
-  return { ab, profiles, scaling, memory, calibration };
+  const startup = await runStartup({ directory, certificates, runs: options.quick ? 3 : STARTUP_RUNS, webhookNodeFlags, log });
+  return { ab, profiles, scaling, startup, calibration };
 }
+
+/** Fresh starts for each start-up setup; the medians are reported. */
+const STARTUP_RUNS = 7;
 
 function selectedScenarios(options: Options) {
   const wanted = options.scenarioNames === undefined ? undefined : new Set(['mix', 'class-second-default', ...options.scenarioNames]);
@@ -165,7 +167,7 @@ function selectedScenarios(options: Options) {
 }
 
 function reportOf(options: Options, measured: Measured, context: { machine: ReturnType<typeof machineNow>; withH2: boolean; notes: string[]; started: number }): BenchReport {
-  const { ab, profiles, scaling, memory, calibration } = measured;
+  const { ab, profiles, scaling, startup, calibration } = measured;
   const comparisons = compare(ab.runs);
   const decision = overallDecision(ab.runs);
   const scenarios = selectedScenarios(options);
@@ -178,12 +180,12 @@ function reportOf(options: Options, measured: Measured, context: { machine: Retu
     scenarios: scenarios.map((scenario) => ({ name: scenario.name, title: scenario.title, bodyBytes: scenario.reviews.map((review) => Buffer.byteLength(review.body)) })),
     preflightChecks: ab.preflightChecks,
     rss: rssSummary(ab.runs, ab.idleRssBytes, scenarios.filter(isLarge).map((scenario) => scenario.name)),
-    targets: targets(comparisons, decision, scaling),
+    targets: targets({ comparisons, decision, scaling, startup, runs: ab.runs }),
     decision,
     comparisons,
     scaling,
     profiles,
-    memory,
+    startup,
     calibration,
     webhookNodeFlags: options.webhookNodeFlags,
     notes: context.notes,
@@ -224,7 +226,7 @@ async function rerender(options: Options): Promise<void> {
   const large = report.scenarios.filter((scenario) => scenario.bodyBytes.some((bytes) => bytes > 100_000)).map((scenario) => scenario.name);
   const idle = { webhook: report.rss[0]?.idleBytes ?? 0, baseline: report.rss[1]?.idleBytes ?? 0 };
   const rss = rssSummary(report.runs, idle, large);
-  const written = await writeReport(options.out, { ...report, comparisons, decision, rss, targets: targets(comparisons, decision, report.scaling) });
+  const written = await writeReport(options.out, { ...report, comparisons, decision, rss, targets: targets({ comparisons, decision, scaling: report.scaling, startup: report.startup ?? [], runs: report.runs }) });
   log(`report rebuilt from ${written.json}: ${written.markdown}`);
 }
 

@@ -14,7 +14,7 @@ interface Reply {
   readonly body: string;
 }
 
-function postHttp1(port: number, ca: string, body: string): Promise<Reply> {
+export function postHttp1(port: number, ca: string, body: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       { host: '127.0.0.1', port, path: REVIEW_PATH, method: 'POST', ca, headers: { 'content-type': 'application/json' } },

@@ -82,7 +82,7 @@ async function startProcess(name: string, args: readonly string[], logFile: stri
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: REPO,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}) },
     stdio: ['ignore', output, output],
   });
   closeSync(output);
@@ -132,13 +132,13 @@ export function httpGet(port: number, path: string): Promise<{ status: number; b
   });
 }
 
-/** Polls /readyz every 5 ms; resolves with the Date.now() time it first answered 200. */
-export async function waitReady(server: ServerProcess, timeoutMs = START_TIMEOUT_MS): Promise<number> {
+/** Polls /readyz every pollMs; resolves with the Date.now() time it first answered 200. */
+export async function waitReady(server: ServerProcess, timeoutMs = START_TIMEOUT_MS, pollMs = 5): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { status } = await httpGet(server.metricsPort, '/readyz');
     if (status === 200) return Date.now();
-    await sleep(5);
+    await sleep(pollMs);
   }
   throw new Error(`${server.name}: not ready within ${timeoutMs} ms`);
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { schemaValidators } from './schema-validators.ts';
 
 /**
  * The JSON Schemas in <repo>/schemas, compiled once with Ajv. This file sits one level below the
@@ -22,19 +23,17 @@ export function loadSchemas(): SchemaSet {
 }
 
 function compileSchemas(): SchemaSet {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
   const raw = new Map<string, Record<string, unknown>>();
   for (const file of readdirSync(SCHEMA_DIRECTORY).filter((name) => name.endsWith('.schema.json'))) {
-    const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIRECTORY), 'utf8')) as Record<string, unknown>;
-    raw.set(file, schema);
-    ajv.addSchema(schema, file);
+    raw.set(file, JSON.parse(readFileSync(new URL(file, SCHEMA_DIRECTORY), 'utf8')) as Record<string, unknown>);
   }
+  const validatorOf = schemaValidators(raw);
   const compiled = new Map<string, ValidateFunction>();
   return {
     validator(id) {
       let validate = compiled.get(id);
       if (validate === undefined) {
-        validate = ajv.getSchema(id);
+        validate = validatorOf(id);
         if (validate === undefined) throw new Error(`no schema ${id} in ${SCHEMA_DIRECTORY.pathname}`);
         compiled.set(id, validate);
       }

@@ -19,8 +19,6 @@ import { createMetrics, type WebhookMetrics } from './observability/metrics.ts';
 import { startProbeServer } from './observability/probe-server.ts';
 import { loadServingCertificate } from './tls/certificate.ts';
 import { watchCertificateFiles } from './tls/certificate-files.ts';
-import { generateDevelopmentCertificates } from './tls/self-signed.ts';
-import { startSelfManagedCertificates } from './tls/self-managed.ts';
 import { selfManagedOptionsFrom } from './tls/self-managed-config.ts';
 import { attachCertificateReload, serverTlsOptions, staticCertificateSource, type CertificateSource } from './tls/server-tls.ts';
 
@@ -169,7 +167,12 @@ interface CertificateSupply {
 function certificateSource(config: WebhookConfig, logger: PinoLogger): CertificateSupply {
   const selfManaged = selfManagedOptionsFrom(config, logger);
   if (selfManaged !== undefined) {
-    return { slow: true, obtain: async () => ({ source: await startSelfManagedCertificates(selfManaged), caFile: undefined }) };
+    // Loaded only in this mode, as is the self-signed stack below: serving from files needs neither.
+    const obtain = async () => {
+      const { startSelfManagedCertificates } = await import('./tls/self-managed.ts');
+      return { source: await startSelfManagedCertificates(selfManaged), caFile: undefined };
+    };
+    return { slow: true, obtain };
   }
   const { tlsCertFile: certFile, tlsPrivateKeyFile: keyFile } = config;
   if ((certFile === '') !== (keyFile === '')) {
@@ -183,6 +186,7 @@ function certificateSource(config: WebhookConfig, logger: PinoLogger): Certifica
 
 async function selfSignedCertificates(config: WebhookConfig, logger: PinoLogger): Promise<Certificates> {
   const caFile = config.selfSignedCaFile || join(tmpdir(), 'snapshot-webhook', 'ca.crt');
+  const { generateDevelopmentCertificates } = await import('./tls/self-signed.ts');
   const generated = await generateDevelopmentCertificates({ caFile, dnsNames: [hostname()] });
   logger.warn(
     { caFile },

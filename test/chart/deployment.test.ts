@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +47,14 @@ const MATRIX: Record<string, Values> = {
     affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
   },
   serviceAccount: { serviceAccount: { create: false, name: 'shared-sa' } },
+  memory1Gi: { resources: { limits: { memory: '1Gi' } } },
+  memory400M: { resources: { limits: { memory: '400M' } } },
+  memoryHalfGi: { resources: { limits: { memory: '0.5Gi' } } },
+  noMemoryLimit: { resources: { limits: { memory: null } } },
+  heapDefaults: { heap: { oldSpacePercent: 0, semiSpaceMiB: 0 } },
 };
+
+const NODE_OPTIONS_DEFAULT = { name: 'NODE_OPTIONS', value: '--max-old-space-size=192 --max-semi-space-size=2' };
 
 describe('Deployment, Service, PodDisruptionBudget', () => {
   const get = renderMatrix(MATRIX);
@@ -133,7 +141,34 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
         '--kubeconfig=/etc/kube/config',
       ]),
     );
-    expect(tuned.env).toEqual([{ name: 'SNAPSHOT_WEBHOOK_LOG_LEVEL', value: 'warn' }]);
+    expect(tuned.env).toEqual([NODE_OPTIONS_DEFAULT, { name: 'SNAPSHOT_WEBHOOK_LOG_LEVEL', value: 'warn' }]);
+  });
+
+  it('bounds the V8 heap from the memory limit (NODE_OPTIONS), in a form Node takes', () => {
+    expect(get('defaults').container.env).toEqual([NODE_OPTIONS_DEFAULT]);
+    const options = (name: string) => get(name).container.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+    expect(options('memory1Gi')).toBe('--max-old-space-size=512 --max-semi-space-size=2');
+    expect(options('memory400M')).toBe('--max-old-space-size=190 --max-semi-space-size=2');
+    expect(options('memoryHalfGi')).toBe('--max-old-space-size=256 --max-semi-space-size=2');
+    expect(options('noMemoryLimit')).toBe('--max-semi-space-size=2');
+    expect(options('heapDefaults')).toBeUndefined();
+    // Node itself reads the rendered value: the heap limit it reports follows it.
+    const limit = spawnSync(process.execPath, ['-p', 'v8.getHeapStatistics().heap_size_limit'], {
+      env: { PATH: process.env.PATH, NODE_OPTIONS: NODE_OPTIONS_DEFAULT.value },
+      encoding: 'utf8',
+    });
+    expect(Number(limit.stdout) / 2 ** 20).toBeGreaterThanOrEqual(192);
+    expect(Number(limit.stdout) / 2 ** 20).toBeLessThan(200);
+  });
+
+  it('refuses a memory limit it cannot read, or one that leaves too little heap', async () => {
+    const unreadable = await helmTemplate({ resources: { limits: { memory: '4e8' } } });
+    expect(unreadable.code).not.toBe(0);
+    expect(unreadable.stderr).toContain('resources.limits.memory "4e8": to size the V8 heap the chart reads a number with an optional unit');
+    expect((await helmTemplate({ resources: { limits: { memory: '4e8' } }, heap: { oldSpacePercent: 0 } })).code).toBe(0);
+    const small = await helmTemplate({ resources: { limits: { memory: '100Mi' } } });
+    expect(small.code).not.toBe(0);
+    expect(small.stderr).toContain('resources.limits.memory 100Mi leaves the V8 heap 50 MiB');
   });
 
   it('gives the process more time than its drain after SIGTERM, and refuses values that would not', async () => {

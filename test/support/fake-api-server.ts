@@ -82,6 +82,7 @@ export class FakeApiServer {
   #port = 0;
   #reachable = true;
   readonly #sockets = new Set<Socket>();
+  #connections = 0;
   /** Requests to these paths are taken and never answered (a stuck API server), until close. */
   readonly stalledPaths = new Set<string>();
 
@@ -96,6 +97,7 @@ export class FakeApiServer {
     // closeAllConnections() knows only sockets past the TLS handshake: a client that gave up
     // mid-handshake would keep close() waiting, so every raw socket is tracked here.
     this.#server.on('connection', (socket: Socket) => {
+      this.#connections += 1;
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
@@ -121,6 +123,11 @@ export class FakeApiServer {
   /** PEM of the CA that signed the server's certificate. */
   get caCert(): string {
     return this.#caCert;
+  }
+
+  /** TCP connections accepted since the start (each one a TLS handshake). */
+  get connectionsAccepted(): number {
+    return this.#connections;
   }
 
   /** Watches currently open. */

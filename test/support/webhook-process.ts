@@ -18,9 +18,10 @@ export interface WebhookProcess {
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export async function startWebhook(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<WebhookProcess> {
+/** `entry`: the program to run, src/main.ts by default (or a production build's dist/main.js). */
+export async function startWebhook(args: readonly string[], env: NodeJS.ProcessEnv = {}, entry = 'src/main.ts'): Promise<WebhookProcess> {
   const child = trackChild(
-    spawn(process.execPath, ['src/main.ts', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args], {
+    spawn(process.execPath, [entry, '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', ...args], {
       cwd: REPO,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

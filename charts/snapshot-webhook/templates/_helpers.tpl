@@ -160,3 +160,44 @@ rendered, which is also what a first install renders.
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+resources.limits.memory in MiB, rounded down ("" when there is no limit). Reads the quantity
+forms people write for memory: a number of bytes, or one with Ki, Mi, Gi, Ti, k, M, G, T.
+*/}}
+{{- define "snapshot-webhook.memoryLimitMiB" -}}
+{{- $limit := toString (dig "limits" "memory" "" (.Values.resources | default dict)) -}}
+{{- if $limit -}}
+{{- $number := regexFind "^[0-9]*[.]?[0-9]+" $limit -}}
+{{- $unit := trimPrefix $number $limit -}}
+{{- $factors := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
+{{- if or (not $number) (not (hasKey $factors $unit)) -}}
+{{- fail (printf "resources.limits.memory %q: to size the V8 heap the chart reads a number with an optional unit (Ki, Mi, Gi, Ti, k, M, G, T), e.g. 384Mi; set heap.oldSpacePercent to 0 to leave the heap to V8" $limit) -}}
+{{- end -}}
+{{- floor (divf (mulf (float64 $number) (get $factors $unit)) 1048576) | int64 -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The V8 heap bounds (NODE_OPTIONS): so that a burst of reviews cannot grow the process past its
+memory limit, whether or not V8 reads the cgroup. Old space: heap.oldSpacePercent of the memory limit
+(the rest is code, TLS and socket buffers, the young generation); young generation: heap.semiSpaceMiB.
+*/}}
+{{- define "snapshot-webhook.nodeOptions" -}}
+{{- $options := list -}}
+{{- $limitMiB := "" -}}
+{{- if .Values.heap.oldSpacePercent -}}
+{{- $limitMiB = include "snapshot-webhook.memoryLimitMiB" . -}}
+{{- end -}}
+{{- if $limitMiB -}}
+{{- $oldSpace := div (mul (int64 $limitMiB) (int64 .Values.heap.oldSpacePercent)) 100 -}}
+{{- if lt $oldSpace 64 -}}
+{{- fail (printf "resources.limits.memory %dMi leaves the V8 heap %d MiB (heap.oldSpacePercent %d): the webhook needs at least 64 MiB of heap; raise the limit" (int64 $limitMiB) $oldSpace (int64 .Values.heap.oldSpacePercent)) -}}
+{{- end -}}
+{{- $options = append $options (printf "--max-old-space-size=%d" $oldSpace) -}}
+{{- end -}}
+{{- if .Values.heap.semiSpaceMiB -}}
+{{- $options = append $options (printf "--max-semi-space-size=%d" (int64 .Values.heap.semiSpaceMiB)) -}}
+{{- end -}}
+{{- join " " $options -}}
+{{- end -}}
