@@ -14,19 +14,15 @@ import { parseArgs } from 'node:util';
 import { mib } from './soak-metrics.ts';
 import { runSoak, soakErrors, type SoakReport } from './soak-run.ts';
 
-/**
- * A heap for a 256 MiB pod (the chart's limit), with a young generation of a useful size: a small
- * heap limit alone also shrinks the young generation, and the extra GC work doubled the
- * event-loop p99 in this soak (docs/reliability.md).
- */
-const DEFAULT_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=16';
+/** What the chart's defaults set (NODE_OPTIONS from its 384 MiB memory limit, heap.* values). */
+const DEFAULT_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=2';
 
 const HELP = `npm run soak -- [options]
   --seconds N     how long the traffic runs (default 120)
   --rate N        requests a second (default 300: steady, not a throughput test)
   --entry FILE    the webhook to run (default dist/main.js; src/main.ts runs the sources)
-  --node-options S  NODE_OPTIONS for the webhook (default "${DEFAULT_NODE_OPTIONS}": a heap
-                    for the chart's 256 MiB pod; '' for Node's default, which on a big machine lets
+  --node-options S  NODE_OPTIONS for the webhook (default "${DEFAULT_NODE_OPTIONS}", what
+                    the chart's defaults set; '' for Node's default, which on a big machine lets
                     garbage pile up to gigabytes before a full GC and makes RSS climb without a leak)
   --json FILE     also write the report as JSON
   --help

@@ -25,7 +25,7 @@ const MATRIX: Record<string, Values> = {
   replicas1: { replicaCount: 1 },
   replicas3: { replicaCount: 3 },
   pdbOff: { replicaCount: 3, podDisruptionBudget: { enabled: false } },
-  ports: { service: { port: 9443 }, containerPorts: { webhook: 10443, metrics: 10080 } },
+  ports: { service: { port: 9443 }, port: 10443, containerPorts: { metrics: 10080 } },
   tuned: {
     logLevel: 'debug',
     drainSeconds: 12,
@@ -52,12 +52,50 @@ const MATRIX: Record<string, Values> = {
   memoryHalfGi: { resources: { limits: { memory: '0.5Gi' } } },
   noMemoryLimit: { resources: { limits: { memory: null } } },
   heapDefaults: { heap: { oldSpacePercent: 0, semiSpaceMiB: 0 } },
+  gkePrivate: { hostNetwork: true, port: 10250, containerPorts: { metrics: 10251 } },
+  openShift: { podSecurityContext: { runAsUser: null, runAsGroup: null }, securityContext: { runAsUser: null } },
+  operations: {
+    revisionHistoryLimit: 2,
+    livenessProbe: { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+    readinessProbe: { periodSeconds: 3, timeoutSeconds: 1, failureThreshold: 1 },
+  },
 };
 
 const NODE_OPTIONS_DEFAULT = { name: 'NODE_OPTIONS', value: '--max-old-space-size=192 --max-semi-space-size=2' };
 
 describe('Deployment, Service, PodDisruptionBudget', () => {
   const get = renderMatrix(MATRIX);
+
+  it('can run on the node network at a chosen port (GKE private clusters: 10250), port and --port together', () => {
+    const defaults = get('defaults').deployment.spec.template.spec;
+    expect(defaults.hostNetwork).toBeUndefined();
+    expect(defaults.dnsPolicy).toBeUndefined();
+    const gke = get('gkePrivate');
+    const spec = gke.deployment.spec.template.spec;
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
+    expect(flag(gke.container.args, 'port')).toBe('10250');
+    expect(gke.container.ports?.find((port) => port.name === 'https')?.containerPort).toBe(10250);
+  });
+
+  it('runs on Linux nodes by default, with the restricted security context, whose user and group may be left to the platform', () => {
+    const defaults = get('defaults').deployment.spec.template.spec;
+    expect(defaults.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(defaults.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    const openShift = get('openShift');
+    expect(openShift.deployment.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(openShift.container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(openShift.container.securityContext?.runAsUser).toBeUndefined();
+  });
+
+  it('takes probe timings and the revision history from values; the probe paths stay', () => {
+    expect(get('defaults').deployment.spec.revisionHistoryLimit).toBe(5);
+    expect(get('defaults').container.livenessProbe).toEqual({ httpGet: { path: '/livez', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+    const operations = get('operations');
+    expect(operations.deployment.spec.revisionHistoryLimit).toBe(2);
+    expect(operations.container.livenessProbe).toEqual({ httpGet: { path: '/livez', port: 'metrics' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 });
+    expect(operations.container.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 3, timeoutSeconds: 1, failureThreshold: 1 });
+  });
 
   it('runs 2 replicas by default and the configured number otherwise', () => {
     expect(get('defaults').deployment.spec.replicas).toBe(2);
@@ -201,9 +239,9 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
     expect(get('digest').container.image).toBe(`ghcr.io/snapshot-webhook/snapshot-webhook@sha256:${'a'.repeat(64)}`);
   });
 
-  it('requests the memory it was measured to use (docs/benchmarks.md: 150-210 MiB), with room above', () => {
+  it('requests the memory it was measured to use (docs/benchmarks.md: 80-145 MiB), with room above for large objects', () => {
     const { resources } = get('defaults').container;
-    expect(resources?.requests).toEqual({ cpu: '50m', memory: '192Mi' });
+    expect(resources?.requests).toEqual({ cpu: '50m', memory: '128Mi' });
     expect(resources?.limits).toEqual({ cpu: '500m', memory: '384Mi' });
   });
 

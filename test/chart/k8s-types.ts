@@ -39,6 +39,9 @@ export interface SecurityContext {
 
 export interface Probe {
   readonly httpGet?: { readonly path: string; readonly port: number | string; readonly scheme?: string };
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly failureThreshold?: number;
 }
 
 export interface EnvVar {
@@ -81,6 +84,7 @@ export interface PodSpec {
   readonly terminationGracePeriodSeconds?: number;
   readonly priorityClassName?: string;
   readonly hostNetwork?: boolean;
+  readonly dnsPolicy?: string;
   readonly hostPID?: boolean;
   readonly hostIPC?: boolean;
   readonly securityContext?: SecurityContext;
@@ -114,6 +118,7 @@ export interface Pod extends K8sObject {
 export interface Deployment extends K8sObject {
   readonly spec: {
     readonly replicas: number;
+    readonly revisionHistoryLimit?: number;
     readonly selector: LabelSelector;
     readonly strategy?: { readonly type: string; readonly rollingUpdate?: { readonly maxUnavailable?: number | string; readonly maxSurge?: number | string } };
     readonly template: { readonly metadata: Omit<ObjectMeta, 'name'>; readonly spec: PodSpec };
@@ -153,6 +158,7 @@ export interface ValidatingWebhook {
   readonly rules: RuleWithOperations[];
   readonly objectSelector?: LabelSelector;
   readonly namespaceSelector?: LabelSelector;
+  readonly matchConditions?: { readonly name: string; readonly expression: string }[];
 }
 
 export interface ValidatingWebhookConfiguration extends K8sObject {

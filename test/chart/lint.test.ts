@@ -14,6 +14,14 @@ const CASES: [string, Values][] = [
       metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
       networkPolicy: { enabled: true },
       priorityClassName: 'high',
+      hostNetwork: true,
+      port: 10250,
+      webhook: {
+        objectSelector: { matchLabels: { validated: 'yes' } },
+        matchConditions: [{ name: 'not-system', expression: "!request.userInfo.username.startsWith('system:')" }],
+        labels: { team: 'storage' },
+      },
+      podSecurityContext: { runAsUser: null, runAsGroup: null },
     },
   ],
 ];

@@ -9,7 +9,8 @@ describe('optional parts', () => {
     monitoring: { metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } } } },
     networkPolicy: { networkPolicy: { enabled: true } },
     networkPolicyCustom: {
-      containerPorts: { webhook: 9443, metrics: 9090 },
+      port: 9443,
+      containerPorts: { metrics: 9090 },
       networkPolicy: {
         enabled: true,
         metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],

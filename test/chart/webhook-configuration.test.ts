@@ -47,7 +47,14 @@ const modes = {
 describe('ValidatingWebhookConfiguration', () => {
   const get = renderMatrix({
     ...modes,
-    custom: { webhook: { failurePolicy: 'Ignore', timeoutSeconds: 10, skipLabelKey: 'example.com/no-validation' } },
+    custom: { webhook: { failurePolicy: 'Ignore', timeoutSeconds: 10 } },
+    exemptions: {
+      webhook: {
+        objectSelector: { matchExpressions: [{ key: 'example.com/no-validation', operator: 'NotIn', values: ['true'] }] },
+        matchConditions: [{ name: 'not-backup', expression: "request.userInfo.username != 'system:serviceaccount:backup:operator'" }],
+        labels: { 'argocd.argoproj.io/instance': 'storage' },
+      },
+    },
     namespaceSelector: { webhook: { namespaceSelector: { matchLabels: { team: 'storage' } } } },
     annotations: { ...CERT_MANAGER_VALUES, webhook: { annotations: { 'example.com/owner': 'storage' } } },
     pvcOff: { pvcWebhook: { enabled: false } },
@@ -102,14 +109,27 @@ describe('ValidatingWebhookConfiguration', () => {
     expect(get('custom').webhook).toMatchObject({ failurePolicy: 'Ignore', timeoutSeconds: 10 });
   });
 
-  it('skips objects carrying the opt-out label set to "true", with a configurable key', () => {
-    const byDefault = get('selfManaged').webhook.objectSelector;
-    expect(selects(byDefault, { 'snapshot-webhook.io/skip': 'true' })).toBe(false);
-    expect(selects(byDefault, { 'snapshot-webhook.io/skip': 'false' })).toBe(true);
-    expect(selects(byDefault, {})).toBe(true);
-    const custom = get('custom').webhook.objectSelector;
-    expect(selects(custom, { 'example.com/no-validation': 'true' })).toBe(false);
-    expect(selects(custom, { 'snapshot-webhook.io/skip': 'true' })).toBe(true);
+  it('has no label or condition by default that an object owner could use to skip validation', () => {
+    for (const mode of Object.keys(modes)) {
+      for (const webhook of get(mode).webhooks) {
+        // No objectSelector: every object is sent, whatever its labels.
+        expect(webhook.objectSelector).toBeUndefined();
+      }
+      expect(get(mode).webhook.matchConditions).toBeUndefined();
+    }
+  });
+
+  it('takes exemptions from admins: an object selector, CEL conditions on both entries, labels for the configuration', () => {
+    const rendered = get('exemptions');
+    const condition = { name: 'not-backup', expression: "request.userInfo.username != 'system:serviceaccount:backup:operator'" };
+    expect(rendered.webhook.matchConditions).toEqual([condition]);
+    expect(rendered.pvcWebhook?.matchConditions).toEqual([{ name: 'has-data-source', expression: 'has(object.spec.dataSource) || has(object.spec.dataSourceRef)' }, condition]);
+    for (const webhook of rendered.webhooks) {
+      expect(selects(webhook.objectSelector, { 'example.com/no-validation': 'true' })).toBe(false);
+      expect(selects(webhook.objectSelector, {})).toBe(true);
+    }
+    const configuration = rendered.one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration');
+    expect(configuration.metadata.labels).toMatchObject({ 'argocd.argoproj.io/instance': 'storage', 'app.kubernetes.io/name': 'snapshot-webhook' });
   });
 
   it('restricts namespaces only when asked', () => {

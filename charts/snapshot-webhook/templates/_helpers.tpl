@@ -106,22 +106,23 @@ app.kubernetes.io/component: admission-webhook
 
 {{/* Security contexts: the restricted Pod Security Standard (shared with the test pod). ---- */}}
 
+{{- /* From values; a key set to null (runAsUser, runAsGroup on OpenShift) is left out. */}}
+{{- define "snapshot-webhook.withoutNulls" -}}
+{{- $kept := dict }}
+{{- range $key, $value := . }}
+{{- if not (kindIs "invalid" $value) }}
+{{- $_ := set $kept $key $value }}
+{{- end }}
+{{- end }}
+{{- toYaml $kept }}
+{{- end }}
+
 {{- define "snapshot-webhook.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 1000
-runAsGroup: 1000
-seccompProfile:
-  type: RuntimeDefault
+{{- include "snapshot-webhook.withoutNulls" (.Values.podSecurityContext | default dict) }}
 {{- end }}
 
 {{- define "snapshot-webhook.containerSecurityContext" -}}
-runAsNonRoot: true
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
+{{- include "snapshot-webhook.withoutNulls" (.Values.securityContext | default dict) }}
 {{- end }}
 
 {{/*
@@ -145,13 +146,13 @@ rendered, which is also what a first install renders.
 {{- if le (int .Values.terminationGracePeriodSeconds) (int .Values.drainSeconds) }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than drainSeconds (%d): the process drains for drainSeconds after SIGTERM and is killed at the end of the grace period" (int .Values.terminationGracePeriodSeconds) (int .Values.drainSeconds)) }}
 {{- end }}
-{{- if eq (int .Values.containerPorts.webhook) (int .Values.containerPorts.metrics) }}
-{{- fail (printf "containerPorts.webhook and containerPorts.metrics must differ (both %d)" (int .Values.containerPorts.webhook)) }}
+{{- if eq (int .Values.port) (int .Values.containerPorts.metrics) }}
+{{- fail (printf "port and containerPorts.metrics must differ (both %d)" (int .Values.port)) }}
 {{- end }}
 {{- range .Values.extraArgs }}
 {{- $flag := regexReplaceAll "=.*$" (toString .) "" }}
 {{- if has $flag (list "--port" "--metrics-port" "--log-level" "--drain-seconds" "--prevent-volume-mode-conversion" "--tls-secret" "--webhook-configuration" "--service" "--tls-cert-file" "--tls-private-key-file") }}
-{{- fail (printf "extraArgs: %s is set by the chart (from containerPorts, logLevel, drainSeconds, preventVolumeModeConversion or certificates, which the Service, probes and RBAC follow too): set that value instead" $flag) }}
+{{- fail (printf "extraArgs: %s is set by the chart (from port, containerPorts, logLevel, drainSeconds, preventVolumeModeConversion or certificates, which the Service, probes and RBAC follow too): set that value instead" $flag) }}
 {{- end }}
 {{- end }}
 {{- if eq .Values.certificates.mode "existingSecret" }}
