@@ -6,10 +6,12 @@ import { parseAllDocuments } from 'yaml';
 import { runHelm, type HelmOptions, type HelmResult } from '../support/helm.ts';
 import type {
   Container,
+  CronJob,
   Deployment,
   K8sObject,
   LabelSelector,
   Pod,
+  PolicyRule,
   Service,
   ValidatingWebhook,
   ValidatingWebhookConfiguration,
@@ -165,10 +167,29 @@ export function resolvePort(container: Container, port: number | string | undefi
   return container.ports?.find((candidate) => candidate.name === port)?.containerPort;
 }
 
-/** Every container of every pod-bearing object in a render (Deployment and test pods). */
+/** Every container of every pod-bearing object in a render (Deployment, test pods, the audit CronJob). */
 export function allPodSpecs(rendered: Rendered): { owner: string; spec: Pod['spec'] }[] {
   return [
     ...rendered.all<Deployment>('Deployment').map((d) => ({ owner: `Deployment/${d.metadata.name}`, spec: d.spec.template.spec })),
     ...rendered.all<Pod>('Pod').map((p) => ({ owner: `Pod/${p.metadata.name}`, spec: p.spec })),
+    ...rendered
+      .all<CronJob>('CronJob')
+      .map((c) => ({ owner: `CronJob/${c.metadata.name}`, spec: c.spec.jobTemplate.spec.template.spec })),
   ];
+}
+
+/** One line per (group, resource, name, verb) a render grants: easy to compare exactly. */
+export function grants(rules: readonly PolicyRule[]): string[] {
+  return rules
+    .flatMap((rule) => {
+      if (rule.nonResourceURLs !== undefined) throw new Error('a rule with nonResourceURLs');
+      return product([rule.apiGroups ?? [], rule.resources ?? [], rule.resourceNames ?? ['*any*'], rule.verbs]);
+    })
+    .map(([group, resource, name, verb]) => `${group || 'core'} ${resource} ${name} ${verb}`)
+    .sort();
+}
+
+/** Every combination of one element from each list. */
+function product(lists: readonly (readonly string[])[]): string[][] {
+  return lists.reduce<string[][]>((combinations, list) => combinations.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]);
 }

@@ -236,3 +236,11 @@ export interface PrometheusRule extends K8sObject {
 }
 
 export type ServiceAccount = K8sObject;
+
+export interface CronJob extends K8sObject {
+  readonly spec: {
+    readonly schedule: string;
+    readonly concurrencyPolicy: string;
+    readonly jobTemplate: { readonly spec: { readonly backoffLimit: number; readonly activeDeadlineSeconds: number; readonly template: { readonly spec: PodSpec } } };
+  };
+}

@@ -22,6 +22,7 @@ const CASES: [string, Values][] = [
         labels: { team: 'storage' },
       },
       podSecurityContext: { runAsUser: null, runAsGroup: null },
+      audit: { enabled: true },
     },
   ],
 ];

@@ -143,6 +143,7 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
     },
     certManagerIgnore: { ...ENABLED, certificates: { mode: 'certManager' }, webhook: { failurePolicy: 'Ignore' }, networkPolicy: { enabled: true } },
     existingSecret: { ...ENABLED, ...EXISTING_SECRET_VALUES },
+    audit: { ...ENABLED, audit: { enabled: true } },
   };
   const get = renderMatrix(matrix);
   let exported: Exported;
@@ -201,12 +202,26 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
   );
 
   it('takes each severity from values, one entry per alert', () => {
-    expect(Object.keys(defaultSeverity).sort()).toEqual(rules('enabled').map((alert) => alert.alert).sort());
+    expect(Object.keys(defaultSeverity).sort()).toEqual(rules('audit').map((alert) => alert.alert).sort());
+    expect(rules('enabled').map((alert) => alert.alert)).not.toContain('SnapshotWebhookAuditFindings');
     for (const alert of rules('enabled')) expect(alert.labels?.severity, alert.alert).toBe(defaultSeverity[alert.alert]);
     const overridden = new Map(rules('severity').map((alert) => [alert.alert, alert.labels?.severity]));
     expect(overridden.get('SnapshotClassDuplicateDefault')).toBe('critical');
     expect(overridden.get('SnapshotWebhookDown')).toBe('page');
     expect(overridden.get('SnapshotWebhookInternalErrors')).toBe(defaultSeverity.SnapshotWebhookInternalErrors);
+  });
+
+  it('alerts on the audit CronJob from kube-state-metrics series, only when the CronJob is rendered', () => {
+    const alert = rules('audit').find((rule) => rule.alert === 'SnapshotWebhookAuditFindings');
+    const cronJob = get('audit').one('CronJob');
+    expect(selectors(alert?.expr ?? '').map((selector) => selector.metric).sort()).toEqual([
+      'kube_cronjob_status_last_schedule_time',
+      'kube_cronjob_status_last_schedule_time',
+      'kube_cronjob_status_last_successful_time',
+      'kube_cronjob_status_last_successful_time',
+    ]);
+    expect(alert?.expr).toContain(`cronjob="${cronJob.metadata.name}"`);
+    expect(alert?.expr).toContain(`namespace="${NAMESPACE}"`);
   });
 
   it('uses only metric names the webhook registry exports (or Prometheus makes), and no unknown words', () => {

@@ -5,26 +5,11 @@ import {
   FULLNAME,
   NAMESPACE,
   flag,
+  grants,
   type Values,
 } from './chart.ts';
 import { renderMatrix } from './render-matrix.ts';
-import type { PolicyRule, Role, RoleBinding } from './k8s-types.ts';
-
-/** One line per (group, resource, name, verb) a render grants: easy to compare exactly. */
-function grants(rules: readonly PolicyRule[]): string[] {
-  return rules
-    .flatMap((rule) => {
-      expect(rule.nonResourceURLs).toBeUndefined();
-      return product([rule.apiGroups ?? [], rule.resources ?? [], rule.resourceNames ?? ['*any*'], rule.verbs]);
-    })
-    .map(([group, resource, name, verb]) => `${group || 'core'} ${resource} ${name} ${verb}`)
-    .sort();
-}
-
-/** Every combination of one element from each list. */
-function product(lists: readonly (readonly string[])[]): string[][] {
-  return lists.reduce<string[][]>((combinations, list) => combinations.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]);
-}
+import type { Role, RoleBinding } from './k8s-types.ts';
 
 const CLASS_READS = [
   'groupsnapshot.storage.k8s.io volumegroupsnapshotclasses *any* list',

@@ -43,10 +43,10 @@ describe('pod security', () => {
   const renders: Rendered[] = [];
 
   beforeAll(async () => {
-    renders.push(...(await Promise.all([render(), render(CERT_MANAGER_VALUES), render(EXISTING_SECRET_VALUES)])));
+    renders.push(...(await Promise.all([render(), render(CERT_MANAGER_VALUES), render({ ...EXISTING_SECRET_VALUES, audit: { enabled: true } })])));
   });
 
-  it('meets the restricted Pod Security Standard in every pod the chart renders, helm test pods included', () => {
+  it('meets the restricted Pod Security Standard in every pod the chart renders, helm test and audit pods included', () => {
     const owners: string[] = [];
     for (const rendered of renders) {
       for (const { owner, spec } of allPodSpecs(rendered)) {
@@ -55,6 +55,7 @@ describe('pod security', () => {
       }
     }
     expect(owners.filter((owner) => owner.startsWith('Pod/'))).toHaveLength(renders.length);
+    expect(owners.filter((owner) => owner.startsWith('CronJob/'))).toHaveLength(1);
   });
 
   it('runs as the image user 1000, with a writable emptyDir only at /tmp', () => {
