@@ -1,7 +1,7 @@
 /** The program, once main.ts has checked the Node version: pick the command, run it, turn its outcome into an exit code. */
 import { readFileSync } from 'node:fs';
 import { helpText, loadConfig } from './config/config.ts';
-import { userDirectory } from './cli/io.ts';
+import { userDirectory, type Command } from './cli/io.ts';
 import { WebhookError } from './errors.ts';
 
 const NAME = 'snapshot-webhook';
@@ -12,6 +12,7 @@ Commands:
   ${NAME} [serve] [flags]   serve AdmissionReviews over HTTPS (the default)
   ${NAME} validate PATH…    check manifests before they reach a cluster (--help for more)
   ${NAME} audit             report what is already wrong in a live cluster (--help for more)
+  ${NAME} check             check that the API server calls the webhook and hears it (--help for more)
   ${NAME} --version         print the version
 
 `;
@@ -42,10 +43,18 @@ async function runServe(args: readonly string[]): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
+/** Loaded on demand: the server need not carry the CLI's modules (YAML parsing, reports). */
+const CLI_COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  validate: async () => (await import('./cli/validate/validate.ts')).runValidate,
+  audit: async () => (await import('./cli/audit/audit.ts')).runAudit,
+  check: async () => (await import('./cli/check/check.ts')).runCheck,
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const serveArgs = command === 'serve' ? rest : argv;
-  const isServe = command !== 'validate' && command !== 'audit';
+  const cliCommand = command !== undefined && Object.hasOwn(CLI_COMMANDS, command) ? CLI_COMMANDS[command] : undefined;
+  const isServe = cliCommand === undefined;
   if (isServe && (serveArgs.includes('--help') || serveArgs.includes('-h'))) {
     process.stdout.write(USAGE + helpText(`${NAME} serve`));
     return 0;
@@ -54,10 +63,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: userDirectory(process.env, process.cwd()) };
-  // Loaded on demand: the server need not carry the CLI's modules (YAML parsing, reports).
-  if (command === 'validate') return (await import('./cli/validate/validate.ts')).runValidate(rest, io);
-  if (command === 'audit') return (await import('./cli/audit/audit.ts')).runAudit(rest, io);
+  if (cliCommand !== undefined) {
+    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: userDirectory(process.env, process.cwd()) };
+    return (await cliCommand())(rest, io);
+  }
   return runServe(serveArgs);
 }
 

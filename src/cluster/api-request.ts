@@ -6,6 +6,8 @@ export interface ApiResponse {
   readonly status: number;
   /** The decoded JSON body, or undefined when the body is not JSON (a 404 from a missing group). */
   readonly body: unknown;
+  /** The texts of the Warning headers (`299 - "text"`): what admission webhooks warned about. */
+  readonly warnings: readonly string[];
 }
 
 /** An answer the caller did not expect (neither success nor one of the statuses it handles). */
@@ -105,12 +107,23 @@ function exchange(url: URL, options: RequestOptions, body: string | undefined, s
     const outgoing = send(url, { ...options, signal }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: parseJson(Buffer.concat(chunks).toString('utf8')) }));
+      response.on('end', () => {
+        const warnings = (response.headersDistinct.warning ?? []).map(warningText);
+        resolve({ status: response.statusCode ?? 0, body: parseJson(Buffer.concat(chunks).toString('utf8')), warnings });
+      });
       response.on('error', fail);
     });
     outgoing.on('error', fail);
     outgoing.end(body);
   });
+}
+
+/** `299 - "text"` (RFC 7234, as kube-apiserver writes it) → text; anything else as it came. */
+function warningText(header: string): string {
+  const quoted = /^\d{3} \S+ (".*")$/.exec(header)?.[1];
+  if (quoted === undefined) return header;
+  const text = parseJson(quoted);
+  return typeof text === 'string' ? text : header;
 }
 
 function parseJson(text: string): unknown {

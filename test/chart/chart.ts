@@ -8,6 +8,7 @@ import type {
   Container,
   CronJob,
   Deployment,
+  Job,
   K8sObject,
   LabelSelector,
   Pod,
@@ -87,6 +88,11 @@ export class Rendered {
     return this.objects.filter((object) => object.kind === kind) as T[];
   }
 
+  /** The objects of that kind that serve the webhook itself: not the install check's nor the audit's. */
+  own<T extends K8sObject = K8sObject>(kind: string): T[] {
+    return this.all<T>(kind).filter((object) => !/-(check|audit)(-test)?$/.test(object.metadata.name));
+  }
+
   /** Exactly one object of that kind (and name): anything else fails the test. */
   one<T extends K8sObject = K8sObject>(kind: string, name?: string): T {
     const found = this.all<T>(kind).filter((object) => name === undefined || object.metadata.name === name);
@@ -127,9 +133,9 @@ export class Rendered {
     return this.webhooks.find((candidate) => candidate.name === 'pvc.snapshot-webhook.io');
   }
 
-  /** The `helm test` pods (hook: test). */
+  /** The `helm test` pods (hook: test) that call the Service; the install check's has its own tests. */
   get testPods(): Pod[] {
-    return this.all<Pod>('Pod').filter((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test');
+    return this.own<Pod>('Pod').filter((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test');
   }
 }
 
@@ -167,11 +173,12 @@ export function resolvePort(container: Container, port: number | string | undefi
   return container.ports?.find((candidate) => candidate.name === port)?.containerPort;
 }
 
-/** Every container of every pod-bearing object in a render (Deployment, test pods, the audit CronJob). */
+/** Every container of every pod-bearing object in a render (Deployment, test pods, the check Job, the audit CronJob). */
 export function allPodSpecs(rendered: Rendered): { owner: string; spec: Pod['spec'] }[] {
   return [
     ...rendered.all<Deployment>('Deployment').map((d) => ({ owner: `Deployment/${d.metadata.name}`, spec: d.spec.template.spec })),
     ...rendered.all<Pod>('Pod').map((p) => ({ owner: `Pod/${p.metadata.name}`, spec: p.spec })),
+    ...rendered.all<Job>('Job').map((j) => ({ owner: `Job/${j.metadata.name}`, spec: j.spec.template.spec })),
     ...rendered
       .all<CronJob>('CronJob')
       .map((c) => ({ owner: `CronJob/${c.metadata.name}`, spec: c.spec.jobTemplate.spec.template.spec })),

@@ -308,10 +308,11 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
 
   it('runs as its own ServiceAccount, or as a named existing one', () => {
     const rendered = get('defaults');
-    const account = rendered.one<ServiceAccount>('ServiceAccount');
+    const [account] = rendered.own<ServiceAccount>('ServiceAccount') as [ServiceAccount];
     expect(rendered.deployment.spec.template.spec.serviceAccountName).toBe(account.metadata.name);
     expect(account.metadata.namespace).toBe(NAMESPACE);
-    expect(get('serviceAccount').all('ServiceAccount')).toEqual([]);
+    expect(rendered.own('ServiceAccount')).toHaveLength(1);
+    expect(get('serviceAccount').own('ServiceAccount')).toEqual([]);
     expect(get('serviceAccount').deployment.spec.template.spec.serviceAccountName).toBe('shared-sa');
   });
 

@@ -47,6 +47,7 @@ export interface Probe {
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
+  readonly valueFrom?: { readonly fieldRef?: { readonly fieldPath: string } };
 }
 
 export interface Container {
@@ -243,4 +244,8 @@ export interface CronJob extends K8sObject {
     readonly concurrencyPolicy: string;
     readonly jobTemplate: { readonly spec: { readonly backoffLimit: number; readonly activeDeadlineSeconds: number; readonly template: { readonly spec: PodSpec } } };
   };
+}
+
+export interface Job extends K8sObject {
+  readonly spec: { readonly backoffLimit: number; readonly activeDeadlineSeconds: number; readonly template: { readonly spec: PodSpec } };
 }

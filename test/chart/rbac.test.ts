@@ -51,7 +51,7 @@ describe('RBAC', () => {
         `admissionregistration.k8s.io validatingwebhookconfigurations ${configuration} update`,
       ].sort(),
     );
-    const role = rendered.one<Role>('Role');
+    const role = rendered.one<Role>('Role', FULLNAME);
     expect(role.metadata.namespace).toBe(NAMESPACE);
     expect(grants(role.rules)).toEqual(
       ['core secrets *any* create', `core secrets ${secret} get`, `core secrets ${secret} update`].sort(),
@@ -61,14 +61,14 @@ describe('RBAC', () => {
   it('selfManaged: follows a custom Secret name', () => {
     const rendered = get('secretName');
     expect(flag(rendered.container.args, 'tls-secret')).toBe(`${NAMESPACE}/webhook-certs`);
-    expect(grants(rendered.one<Role>('Role').rules)).toContain('core secrets webhook-certs get');
+    expect(grants(rendered.one<Role>('Role', FULLNAME).rules)).toContain('core secrets webhook-certs get');
   });
 
   it.each(['certManager', 'existingSecret'])('%s: only reads the classes and the restore sources; no Secret or configuration rights', (mode) => {
     const rendered = get(mode);
     expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual([...CLASS_READS, ...LOOKUP_READS].sort());
-    expect(rendered.all('Role')).toEqual([]);
-    expect(rendered.all('RoleBinding')).toEqual([]);
+    expect(rendered.own('Role')).toEqual([]);
+    expect(rendered.own('RoleBinding')).toEqual([]);
   });
 
   it('drops the single reads when the PVC webhook is off', () => {
@@ -79,12 +79,12 @@ describe('RBAC', () => {
     for (const mode of Object.keys(matrix)) {
       const rendered = get(mode);
       const account = rendered.deployment.spec.template.spec.serviceAccountName;
-      const bindings = [...rendered.all<RoleBinding>('ClusterRoleBinding'), ...rendered.all<RoleBinding>('RoleBinding')];
+      const bindings = [...rendered.own<RoleBinding>('ClusterRoleBinding'), ...rendered.own<RoleBinding>('RoleBinding')];
       expect(bindings.length).toBe(mode === 'selfManaged' || mode === 'secretName' ? 2 : 1);
       for (const binding of bindings) {
         expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account, namespace: NAMESPACE }]);
         const roleKind = binding.kind === 'ClusterRoleBinding' ? 'ClusterRole' : 'Role';
-        expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: rendered.one(roleKind).metadata.name });
+        expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: FULLNAME });
       }
     }
   });

@@ -54,7 +54,9 @@ describe('pod security', () => {
         expect(restrictedViolations(spec), owner).toEqual([]);
       }
     }
-    expect(owners.filter((owner) => owner.startsWith('Pod/'))).toHaveLength(renders.length);
+    // Per render: the test pod that calls the Service and the install check's test pod (and its Job).
+    expect(owners.filter((owner) => owner.startsWith('Pod/'))).toHaveLength(2 * renders.length);
+    expect(owners.filter((owner) => owner.startsWith('Job/'))).toHaveLength(renders.length);
     expect(owners.filter((owner) => owner.startsWith('CronJob/'))).toHaveLength(1);
   });
 

@@ -4,11 +4,14 @@ import { ApiError, metadataOf, nameOf, objectKey, resourcesAt } from './fake-api
 import type { ApiStore, GroupDefinition, JsonObject, ResourceDefinition, ResourceRef } from './fake-api-store.ts';
 import type { WatchHub } from './fake-api-watch.ts';
 import { apiVersionOf, render, sendError, sendJson, sendPageNotFound } from './fake-api-wire.ts';
+import type { Admit } from './fake-admission.ts';
 import { jsonPatch, mergePatch } from './json-patch.ts';
 
 export interface HandlerContext {
   readonly store: ApiStore;
   readonly watches: WatchHub;
+  /** A validating webhook for creates, called as kube-apiserver calls one. */
+  readonly admit?: Admit | undefined;
 }
 
 interface ResourceRoute {
@@ -195,7 +198,7 @@ type Handler = (exchange: Exchange, name: string) => Promise<JsonObject | undefi
 const HANDLERS: Readonly<Record<string, Handler>> = {
   'GET collection': (exchange) => listOrWatch(exchange),
   'GET object': ({ context, route }, name) => existing(context.store, route.ref, name),
-  'POST collection': async ({ context, route, request }) => context.store.create(route.ref, await readJson(request)),
+  'POST collection': (exchange) => create(exchange),
   'PUT object': async ({ context, route, request }, name) =>
     context.store.update(route.ref, named(await readJson(request), name)),
   'PATCH object': ({ context, route, request }, name) => patch(request, context.store, route.ref, name),
@@ -212,6 +215,15 @@ async function serveResource(exchange: Exchange): Promise<void> {
   if (object !== undefined) {
     sendJson(response, request.method === 'POST' ? 201 : 200, render(object, route.ref, route.resource));
   }
+}
+
+/** A create: admission first (its warnings as Warning headers), then stored unless it is a dry run. */
+async function create({ context, route, request, response, query }: Exchange): Promise<JsonObject> {
+  const object = await readJson(request);
+  const dryRun = query.get('dryRun') === 'All';
+  const warnings = context.admit === undefined ? [] : await context.admit({ ref: route.ref, resource: route.resource, object, dryRun });
+  if (warnings.length > 0) response.setHeader('Warning', warnings.map((text) => `299 - ${JSON.stringify(text)}`));
+  return dryRun ? object : context.store.create(route.ref, object);
 }
 
 function listOrWatch({ context, route, query, response }: Exchange): undefined {

@@ -6,6 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
+import type { Admit } from './fake-admission.ts';
 import { handleApiRequest } from './fake-api-handlers.ts';
 import { ApiError, ApiStore } from './fake-api-store.ts';
 import type { GroupDefinition, JsonObject, ResourceRef } from './fake-api-store.ts';
@@ -83,6 +84,8 @@ export class FakeApiServer {
   #reachable = true;
   readonly #sockets = new Set<Socket>();
   #connections = 0;
+  /** The validating webhook creates go through (fake-admission.ts), when one is registered. */
+  admission: Admit | undefined = undefined;
   /** Requests to these paths are taken and never answered (a stuck API server), until close. */
   readonly stalledPaths = new Set<string>();
 
@@ -283,7 +286,7 @@ export class FakeApiServer {
       sendError(response, new ApiError(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
-    handleApiRequest(request, response, { store: this.store, watches: this.#watches }).catch((error: unknown) => {
+    handleApiRequest(request, response, { store: this.store, watches: this.#watches, admit: this.admission }).catch((error: unknown) => {
       sendError(response, error);
     });
   }

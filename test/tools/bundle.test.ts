@@ -51,6 +51,7 @@ describe('the production build, with no node_modules beside it', () => {
       'apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {name: s, namespace: apps}\n' +
         'spec: {source: {persistentVolumeClaimName: db, volumeSnapshotContentName: c}}\n',
     );
+    expect(run(['check', '--help']).stdout).toMatch(/^Usage: snapshot-webhook check/);
     const validated = run(['validate', manifest]);
     expect(validated.status).toBe(1);
     expect(validated.stdout).toMatch(/exactly one of/);

@@ -202,3 +202,43 @@ memory limit, whether or not V8 reads the cgroup. Old space: heap.oldSpacePercen
 {{- end -}}
 {{- join " " $options -}}
 {{- end -}}
+
+{{/* The pod of the install check (hook Job and helm test): `snapshot-webhook check`. */}}
+{{- define "snapshot-webhook.checkPodSpec" -}}
+{{- $root := .root -}}
+serviceAccountName: {{ .pod.name }}
+automountServiceAccountToken: true
+restartPolicy: Never
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- include "snapshot-webhook.podSecurityContext" $root | nindent 2 }}
+{{- with $root.Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $root.Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+containers:
+  - name: check
+    image: {{ include "snapshot-webhook.image" $root }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    args: ["check", "--timeout-seconds", "{{ .pod.timeout }}"]
+    env:
+      - name: POD_NAMESPACE
+        valueFrom:
+          fieldRef:
+            fieldPath: metadata.namespace
+    resources:
+      requests:
+        cpu: 10m
+        memory: 64Mi
+      limits:
+        memory: 128Mi
+    securityContext:
+      {{- include "snapshot-webhook.containerSecurityContext" $root | nindent 6 }}
+{{- end }}

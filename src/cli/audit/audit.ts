@@ -1,6 +1,3 @@
-import { resolve } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../../cluster/kube-config.ts';
 import { loadSchemas } from '../../schemas.ts';
 import { AUDIT_USAGE, parseAuditArgs } from './args.ts';
 import type { AuditOptions } from './args.ts';
@@ -9,6 +6,7 @@ import { scanCluster } from './scan.ts';
 import type { ClusterScan } from './scan.ts';
 import { reportTable } from './table.ts';
 import { REQUEST_TIMEOUT_MS } from '../cluster-objects.ts';
+import { connectToCluster } from '../connect.ts';
 import type { Command, CommandIO } from '../io.ts';
 
 const PREFIX = 'snapshot-webhook audit';
@@ -34,7 +32,7 @@ export const runAudit: Command = async (args, io) => {
 };
 
 async function audit(options: AuditOptions, io: CommandIO): Promise<number> {
-  const kubeConfig = connect(options, io);
+  const kubeConfig = connectToCluster(options.kubeconfig, io);
   if (typeof kubeConfig === 'string') {
     io.stderr.write(`${PREFIX}: ${kubeConfig}\n`);
     return EXIT_USAGE;
@@ -50,17 +48,4 @@ async function audit(options: AuditOptions, io: CommandIO): Promise<number> {
   const report = buildAuditReport(server, scan);
   io.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
   return foundProblems(report) ? EXIT_FAILURE : EXIT_OK;
-}
-
-/** The kubeconfig given, else the in-cluster service account; else a message saying which is missing. */
-function connect(options: AuditOptions, io: CommandIO): KubeConfig | string {
-  const inCluster = (io.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
-  const noCluster = 'no --kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST is not set): name the cluster with --kubeconfig <file>';
-  if (options.kubeconfig === undefined && !inCluster) return noCluster;
-  try {
-    const kubeconfigPath = options.kubeconfig === undefined ? undefined : resolve(io.cwd, options.kubeconfig);
-    return loadKubeConfig({ kubeconfigPath }) ?? noCluster;
-  } catch (error) {
-    return describeError(error);
-  }
 }
