@@ -78,6 +78,7 @@ function record(metrics: WebhookMetrics, request: AdmissionRequest, decision: De
   const { group, kind } = decision.family ?? { group: UNKNOWN, kind: UNKNOWN };
   metrics.reviews.inc({ group, kind, operation: request.operation, decision: decision.outcome });
   for (const warning of decision.warnings) metrics.warnings.inc({ rule: warning.rule });
+  for (const violation of decision.violations) metrics.violations.inc({ rule: violation.rule });
   if (decision.outcome === 'unknown') metrics.unknownResources.inc();
 }
 

@@ -33,6 +33,8 @@ export interface WebhookMetrics {
   readonly reviews: Counter<'group' | 'kind' | 'operation' | 'decision'>;
   readonly decisionSeconds: Histogram<'kind'>;
   readonly warnings: Counter<'rule'>;
+  /** Violations in denied reviews, by rule (one review can break several). */
+  readonly violations: Counter<'rule'>;
   /** Single objects read for the restore and clone rules, by resource and outcome (found, absent, failed). */
   readonly lookups: Counter<'resource' | 'outcome'>;
   readonly badRequests: Counter<'code'>;
@@ -71,6 +73,12 @@ export function createMetrics(): WebhookMetrics {
     warnings: new Counter({
       name: `${PREFIX}warnings_total`,
       help: 'Warnings returned to clients, by rule',
+      labelNames: ['rule'],
+      registers,
+    }),
+    violations: new Counter({
+      name: `${PREFIX}violations_total`,
+      help: 'Rule violations in denied reviews, by rule (docs/rules.md); a review can break several',
       labelNames: ['rule'],
       registers,
     }),

@@ -23,6 +23,7 @@ const CASES: [string, Values][] = [
       },
       podSecurityContext: { runAsUser: null, runAsGroup: null },
       audit: { enabled: true },
+      grafanaDashboard: { enabled: true },
     },
   ],
 ];

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ERRORS } from '../../src/errors.ts';
-import type { CacheStatus } from '../../src/cluster/class-cache.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
 import { CHART_DIR, EXISTING_SECRET_VALUES, FULLNAME, NAMESPACE, helmTemplate, selects, type Values } from './chart.ts';
 import { renderMatrix } from './render-matrix.ts';
 import type { AlertingRule, PrometheusRule, ServiceMonitor } from './k8s-types.ts';
+import { exportedMetrics, selectors, type Exported, type Selector } from './promql.ts';
 
 const README = new URL('../../README.md', import.meta.url);
 const CHART_README = join(CHART_DIR, 'README.md');
@@ -25,34 +24,6 @@ const SYNTHETIC_METRICS = ['up'];
 const PROMQL_WORDS = new Set(['absent', 'max', 'min', 'sum', 'count', 'increase', 'rate', 'time', 'and', 'or', 'unless', 'offset', 'by', 'without', 'on', 'ignoring', 'bool']);
 
 const ENABLED: Values = { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } };
-
-/** What the webhook's registry exports: metric name -> label name -> values seen. */
-type Exported = Map<string, Map<string, Set<string>>>;
-
-/** The real registry, with every labelled series present (as on a server with a cluster). */
-async function exportedMetrics(): Promise<Exported> {
-  const metrics = createMetrics();
-  const status: CacheStatus = { state: 'synced', size: 2, lastSyncTime: new Date(), watchConnected: true, duplicateDefaults: 0 };
-  metrics.watchCaches(() => ({ snapshotClasses: status, groupSnapshotClasses: { ...status, state: 'absent', watchConnected: false } }));
-  metrics.badRequests.inc({ code: ERRORS.INTERNAL.code });
-  metrics.reviews.inc({ group: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', operation: 'CREATE', decision: 'allowed' });
-  metrics.warnings.inc({ rule: 'example' });
-  metrics.certificateExpiry.set(Date.now() / 1000);
-  const exported: Exported = new Map();
-  for (const metric of await metrics.registry.getMetricsAsJSON()) exported.set(metric.name, labelValues(metric.values));
-  return exported;
-}
-
-/** Label name -> the values seen, over a metric's series. */
-function labelValues(series: readonly { readonly labels: Record<string, string | number | undefined> }[]): Map<string, Set<string>> {
-  const labels = new Map<string, Set<string>>();
-  for (const [name, value] of series.flatMap((one) => Object.entries(one.labels))) {
-    const seen = labels.get(name) ?? new Set<string>();
-    seen.add(String(value));
-    labels.set(name, seen);
-  }
-  return labels;
-}
 
 /**
  * One selector of an alert: scoped to this release's ServiceMonitor targets (job is the Service
@@ -75,23 +46,6 @@ function checkSelector(alert: string, { metric, matchers }: Selector, exported: 
     const values = label === 'code' ? Object.values(ERRORS).map((error) => error.code) : [...(labels?.get(label) ?? [])];
     expect(values, `${where} ${label}`).toContain(value);
   }
-}
-
-interface Selector {
-  readonly metric: string;
-  readonly matchers: { readonly label: string; readonly op: string; readonly value: string }[];
-}
-
-/** Every `metric{...}` in an expression. */
-function selectors(expr: string): Selector[] {
-  return [...expr.matchAll(/([a-zA-Z_:][\w:]*)\s*\{([^}]*)\}/g)].map((match) => ({
-    metric: match[1] ?? '',
-    matchers: [...(match[2] ?? '').matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)].map((m) => ({
-      label: m[1] ?? '',
-      op: m[2] ?? '',
-      value: m[3] ?? '',
-    })),
-  }));
 }
 
 /** Label names in `by (...)`, `without (...)`, `on (...)`, `ignoring (...)`. */
