@@ -1,3 +1,4 @@
+import { runParsed } from '../args.ts';
 import { loadSchemas } from '../../schemas.ts';
 import { AUDIT_USAGE, parseAuditArgs } from './args.ts';
 import type { AuditOptions } from './args.ts';
@@ -19,16 +20,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, describeError } from '../../errors.t
  * 2 when the command line is wrong or the cluster cannot be read — then nothing is reported.
  */
 export const runAudit: Command = async (args, io) => {
-  const parsed = parseAuditArgs(args);
-  if (parsed.kind === 'help') {
-    io.stdout.write(AUDIT_USAGE);
-    return EXIT_OK;
-  }
-  if (parsed.kind === 'usage-error') {
-    io.stderr.write(`${PREFIX}: ${parsed.message}\nRun "snapshot-webhook audit --help" for usage.\n`);
-    return EXIT_USAGE;
-  }
-  return audit(parsed.options, io);
+  return runParsed({ name: 'audit', usage: AUDIT_USAGE }, parseAuditArgs(args), io, (options) => audit(options, io));
 };
 
 async function audit(options: AuditOptions, io: CommandIO): Promise<number> {

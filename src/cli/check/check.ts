@@ -1,3 +1,4 @@
+import { runParsed } from '../args.ts';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -16,24 +17,15 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 /** `snapshot-webhook check`: does the API server call the webhook and hear its answer? */
 export const runCheck: Command = async (args, io) => {
-  const parsed = parseCheckArgs(args, io.env);
-  if (parsed.kind === 'help') {
-    io.stdout.write(CHECK_USAGE);
-    return EXIT_OK;
-  }
-  if (parsed.kind === 'usage-error') {
-    io.stderr.write(`${PREFIX}: ${parsed.message}\nRun "snapshot-webhook check --help" for usage.\n`);
-    return EXIT_USAGE;
-  }
-  const kubeConfig = connectToCluster(parsed.options.kubeconfig, io);
+  return runParsed({ name: 'check', usage: CHECK_USAGE }, parseCheckArgs(args, io.env), io, (options) => check(options, io));
+};
+
+async function check(options: CheckOptions, io: CommandIO): Promise<number> {
+  const kubeConfig = connectToCluster(options.kubeconfig, io);
   if (typeof kubeConfig === 'string') {
     io.stderr.write(`${PREFIX}: ${kubeConfig}\n`);
     return EXIT_USAGE;
   }
-  return check(kubeConfig, parsed.options, io);
-};
-
-async function check(kubeConfig: KubeConfig, options: CheckOptions, io: CommandIO): Promise<number> {
   const deadline = performance.now() + options.timeoutMs;
   // A class name no cluster has: the webhook warns about it, and only the webhook does.
   const className = `snapshot-webhook-check-${randomBytes(4).toString('hex')}`;

@@ -1,3 +1,4 @@
+import { runParsed } from '../args.ts';
 import { resolve } from 'node:path';
 import { loadSchemas } from '../../schemas.ts';
 import type { Command, CommandIO } from '../io.ts';
@@ -16,16 +17,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, describeError } from '../../errors.t
  * 2 when the command line is wrong or an input cannot be read — then nothing is checked.
  */
 export const runValidate: Command = async (args, io) => {
-  const parsed = parseValidateArgs(args);
-  if (parsed.kind === 'help') {
-    io.stdout.write(VALIDATE_USAGE);
-    return EXIT_OK;
-  }
-  if (parsed.kind === 'usage-error') {
-    io.stderr.write(`snapshot-webhook validate: ${parsed.message}\nRun "snapshot-webhook validate --help" for usage.\n`);
-    return EXIT_USAGE;
-  }
-  return validate(parsed.options, io);
+  return runParsed({ name: 'validate', usage: VALIDATE_USAGE }, parseValidateArgs(args), io, (options) => validate(options, io));
 };
 
 async function validate(options: ValidateOptions, io: CommandIO): Promise<number> {
