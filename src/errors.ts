@@ -34,6 +34,18 @@ export const ERRORS = {
   INTERNAL: define('SVW_ERR_INTERNAL', 500, 'internal error: %s'),
   CONFIG_INVALID: define('SVW_ERR_CONFIG_INVALID', 400, 'invalid configuration: %s', EXIT_USAGE),
   CERTIFICATE_INVALID: define('SVW_ERR_CERTIFICATE_INVALID', 500, 'cannot use the serving certificate: %s'),
+  // Raised by the program's own parts rather than answered to a request; the status says what kind of failure it is.
+  USAGE: define('SVW_ERR_USAGE', 400, '%s', EXIT_USAGE),
+  KUBECONFIG_INVALID: define('SVW_ERR_KUBECONFIG_INVALID', 400, 'cannot use the kubeconfig: %s', EXIT_USAGE),
+  MANIFEST_SYNTAX: define('SVW_ERR_MANIFEST_SYNTAX', 400, '%s:%s:%s: %s: %s', EXIT_USAGE),
+  API_STATUS: define('SVW_ERR_API_STATUS', 502, '%s %s answered %s%s'),
+  API_RESOURCE_GONE: define('SVW_ERR_API_RESOURCE_GONE', 404, '%s %s answered 404: the resource is not served (its CRD was removed, or this version is no longer served)'),
+  API_WATCH_ERROR: define('SVW_ERR_API_WATCH_ERROR', 502, 'WATCH %s: ERROR event %s: %s'),
+  CLUSTER_UNREADABLE: define('SVW_ERR_CLUSTER_UNREADABLE', 502, 'cannot list the snapshot classes of %s: %s', EXIT_USAGE),
+  API_CONFLICT: define('SVW_ERR_API_CONFLICT', 409, '%s changed under every update (%s tries)'),
+  NAMESPACE_NOT_FOUND: define('SVW_ERR_NAMESPACE_NOT_FOUND', 404, 'namespace %s not found'),
+  CERTIFICATE_UNSETTLED: define('SVW_ERR_CERTIFICATE_UNSETTLED', 500, 'self-managed certificates: %s'),
+  SCHEMA_MISSING: define('SVW_ERR_SCHEMA_MISSING', 500, 'no schema %s in %s'),
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { schemaValidators } from './schema-validators.ts';
+import { WebhookError } from './errors.ts';
 
 /**
  * The JSON Schemas in <repo>/schemas, compiled once with Ajv. This file sits one level below the
@@ -34,14 +35,14 @@ function compileSchemas(): SchemaSet {
       let validate = compiled.get(id);
       if (validate === undefined) {
         validate = validatorOf(id);
-        if (validate === undefined) throw new Error(`no schema ${id} in ${SCHEMA_DIRECTORY.pathname}`);
+        if (validate === undefined) throw new WebhookError('SCHEMA_MISSING', id, SCHEMA_DIRECTORY.pathname);
         compiled.set(id, validate);
       }
       return validate;
     },
     schema(id) {
       const schema = raw.get(id);
-      if (schema === undefined) throw new Error(`no schema ${id} in ${SCHEMA_DIRECTORY.pathname}`);
+      if (schema === undefined) throw new WebhookError('SCHEMA_MISSING', id, SCHEMA_DIRECTORY.pathname);
       return schema;
     },
   };

@@ -1,4 +1,4 @@
-import { EXIT_OK, EXIT_USAGE } from '../errors.ts';
+import { EXIT_OK, EXIT_USAGE, WebhookError } from '../errors.ts';
 import type { CommandIO } from './io.ts';
 
 /** What the commands' argument parsers share: the outcome type and how a usage error travels. */
@@ -8,7 +8,12 @@ export type ParsedCommandArgs<Options> =
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /** Thrown while parsing; parseCommandArgs (command-line.ts) turns it into a usage-error outcome (exit 2). */
-export class UsageError extends Error {}
+export class UsageError extends WebhookError {
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
+}
 
 /** --help prints the usage; a bad command line prints why and how to get help (exit 2); else the command runs. */
 export async function runParsed<Options>(

@@ -1,6 +1,7 @@
 import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { WebhookError } from '../errors.ts';
 
 export interface ApiResponse {
   readonly status: number;
@@ -11,11 +12,11 @@ export interface ApiResponse {
 }
 
 /** An answer the caller did not expect (neither success nor one of the statuses it handles). */
-export class ApiStatusError extends Error {
+export class ApiStatusError extends WebhookError {
   readonly status: number;
 
   constructor(path: string, status: number, body: unknown, method: ApiMethod = 'GET') {
-    super(`${method} ${path} answered ${status}${describeStatus(body)}`);
+    super('API_STATUS', method, path, String(status), describeStatus(body));
     this.name = 'ApiStatusError';
     this.status = status;
   }
@@ -85,7 +86,7 @@ export function getFromApi(kubeConfig: KubeConfig, path: string, options: GetOpt
 export async function sendToApi(kubeConfig: KubeConfig, options: ApiRequest): Promise<ApiResponse> {
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) {
-    throw new Error('the kubeconfig has no current cluster');
+    throw new WebhookError('KUBECONFIG_INVALID', 'it has no current cluster');
   }
   const url = new URL(cluster.server + options.path);
   for (const [key, value] of Object.entries(options.query ?? {})) {

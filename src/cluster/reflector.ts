@@ -6,7 +6,7 @@ import { Backoff, sleep } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { asClassObject } from './class-index.ts';
 import type { ClassIndex, ClassObject } from './class-index.ts';
-import { describeError } from '../errors.ts';
+import { describeError, WebhookError } from '../errors.ts';
 
 export interface ReflectorOptions {
   readonly kubeConfig: KubeConfig;
@@ -40,7 +40,12 @@ export interface ReflectorStatus {
 export type ReflectorEnd = 'gone' | 'stopped';
 
 /** The collection answered 404: its CRD was removed, or this version is no longer served. */
-class ResourceGoneError extends Error {}
+class ResourceGoneError extends WebhookError {
+  constructor(verb: 'LIST' | 'WATCH', path: string) {
+    super('API_RESOURCE_GONE', verb, path);
+    this.name = 'ResourceGoneError';
+  }
+}
 
 interface WatchSession {
   readonly startedAt: number;
@@ -153,7 +158,7 @@ export class Reflector {
     }
     const response = await getFromApi(kubeConfig, path, { query, timeoutMs: requestTimeoutMs, signal: this.#stopper.signal });
     if (response.status === 404) {
-      throw new ResourceGoneError(`LIST ${path} answered 404`);
+      throw new ResourceGoneError('LIST', path);
     }
     if (response.status !== 200) {
       throw new ApiStatusError(path, response.status, response.body);
@@ -226,7 +231,7 @@ export class Reflector {
   #classifyWatchError(session: WatchSession, error: unknown): void {
     const status = statusCodeOf(error);
     if (status === 404) {
-      throw new ResourceGoneError(`WATCH ${this.#options.path} answered 404`);
+      throw new ResourceGoneError('WATCH', this.#options.path);
     }
     if (status === 410) {
       this.#expired();
@@ -272,7 +277,7 @@ export class Reflector {
       return;
     }
     const message = stringField(status, 'message') ?? 'no message';
-    session.failure = new Error(`WATCH ${this.#options.path}: ERROR event ${code ?? '?'}: ${message}`);
+    session.failure = new WebhookError('API_WATCH_ERROR', this.#options.path, String(code ?? '?'), message);
   }
 
   /** The resourceVersion is older than the server keeps history for: only a new LIST can catch up. */

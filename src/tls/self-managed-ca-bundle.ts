@@ -6,6 +6,7 @@
  */
 import { isObject, webhookConfigurationPath } from './self-managed-api.ts';
 import type { JsonObject, KubeJsonClient } from './self-managed-api.ts';
+import { WebhookError } from '../errors.ts';
 
 /** current: already equal; updated: written now; missing: no such configuration (yet). */
 export type CaBundleStatus = 'current' | 'updated' | 'missing';
@@ -25,7 +26,7 @@ export async function publishCaBundle(client: KubeJsonClient, name: string, bund
     if (written === 'not-found') return 'missing';
     if (written !== 'conflict') return 'updated';
   }
-  throw new Error(`ValidatingWebhookConfiguration ${name} changed under every update (${MAX_ATTEMPTS} tries)`);
+  throw new WebhookError('API_CONFLICT', `ValidatingWebhookConfiguration ${name}`, String(MAX_ATTEMPTS));
 }
 
 /** The caBundles of a configuration, decoded: for tests and diagnostics. */

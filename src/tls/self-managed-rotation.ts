@@ -16,6 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { generateCertificateAuthority, generateServingCertificate } from './self-signed.ts';
 import type { CertificateAuthority } from './self-signed.ts';
 import type { TlsMaterial, TlsState } from './self-managed-secret.ts';
+import { WebhookError } from '../errors.ts';
 
 const SECOND_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * SECOND_MS;
@@ -143,7 +144,7 @@ async function withNewCa(material: TlsMaterial, withCertificate: boolean, contex
 
 function signingAuthority(state: TlsState): CertificateAuthority {
   const { signer, material } = state;
-  if (signer === undefined) throw new Error('no signing CA: decide() issues a new CA first');
+  if (signer === undefined) throw new WebhookError('CERTIFICATE_UNSETTLED', 'no signing CA: decide() issues a new CA first');
   return { cert: signer.toString(), key: material.caKey, notBefore: signer.validFromDate, notAfter: signer.validToDate };
 }
 

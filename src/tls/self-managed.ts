@@ -111,7 +111,7 @@ class SelfManagedCertificates implements CertificateSource {
   }
 
   current(): ServingCertificate {
-    if (this.#certificate === undefined) throw new Error('self-managed certificates: not started');
+    if (this.#certificate === undefined) throw new WebhookError('CERTIFICATE_UNSETTLED', 'not started');
     return this.#certificate;
   }
 
@@ -130,7 +130,7 @@ class SelfManagedCertificates implements CertificateSource {
     try {
       await this.#reconcile();
       if (this.#certificate !== undefined) return true;
-      throw new Error('the Secret did not settle on a usable certificate');
+      throw new WebhookError('CERTIFICATE_UNSETTLED', 'the Secret did not settle on a usable certificate');
     } catch (error) {
       const reason = `self-managed certificates: cannot read or create Secret ${this.#secretName()}: ${describeError(error)}`;
       if (!timeLeft || this.#abort.signal.aborted) throw new WebhookError('CERTIFICATE_INVALID', reason);
@@ -201,7 +201,7 @@ class SelfManagedCertificates implements CertificateSource {
     else this.#options.logger.warn(fields, 'self-managed certificates: the Secret is gone; recreating it with a new CA');
     const created = await this.#client.write('POST', secretsPath(this.#options.secret.namespace), this.#secretObject(material));
     if (typeof created !== 'string') return readSecret(created);
-    if (created === 'not-found') throw new Error(`namespace ${this.#options.secret.namespace} not found`);
+    if (created === 'not-found') throw new WebhookError('NAMESPACE_NOT_FOUND', this.#options.secret.namespace);
     this.#options.logger.info(fields, 'self-managed certificates: another replica created the Secret first; using it');
     return this.#read();
   }

@@ -4,7 +4,7 @@ import type { DiscoveryTarget } from '../../cluster/discovery.ts';
 import { loadKubeConfig } from '../../cluster/kube-config.ts';
 import type { KubeObject } from '../../rules/types.ts';
 import { listAll, REQUEST_TIMEOUT_MS } from '../cluster-objects.ts';
-import { describeError } from '../../errors.ts';
+import { describeError, WebhookError } from '../../errors.ts';
 
 /**
  * The snapshot classes of a cluster, listed once (no watch: the command runs for a moment).
@@ -19,7 +19,7 @@ export interface ClusterClasses {
 /** Throws with a message naming the kubeconfig or the server when the classes cannot be listed. */
 export async function listClusterClasses(kubeconfigPath: string): Promise<ClusterClasses> {
   const kubeConfig = loadKubeConfig({ kubeconfigPath });
-  if (kubeConfig === null) throw new Error(`cannot load kubeconfig ${kubeconfigPath}`);
+  if (kubeConfig === null) throw new WebhookError('KUBECONFIG_INVALID', `${kubeconfigPath} cannot be loaded`);
   const server = kubeConfig.getCurrentCluster()?.server ?? kubeconfigPath;
   try {
     const [snapshotClasses, groupSnapshotClasses] = await Promise.all([
@@ -28,7 +28,7 @@ export async function listClusterClasses(kubeconfigPath: string): Promise<Cluste
     ]);
     return { server, snapshotClasses, groupSnapshotClasses };
   } catch (error) {
-    throw new Error(`cannot list the snapshot classes of ${server}: ${describeError(error)}`, { cause: error });
+    throw new WebhookError('CLUSTER_UNREADABLE', server, describeError(error));
   }
 }
 

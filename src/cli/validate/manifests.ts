@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'y
 import type { Alias, Document, Node } from 'yaml';
 import { isRecord } from '../../rules/object-access.ts';
 import type { KubeObject } from '../../rules/types.ts';
+import { WebhookError } from '../../errors.ts';
 
 /**
  * Manifests as kubectl reads them: YAML or JSON, several documents per file, `List` kinds
@@ -49,9 +50,9 @@ interface YamlPosition {
 }
 
 /** A file that cannot be read as YAML, with the position of the first error. */
-export class ManifestSyntaxError extends Error {
+export class ManifestSyntaxError extends WebhookError {
   constructor(file: string, position: YamlPosition, message: string, what = 'YAML syntax error') {
-    super(`${file}:${position.line}:${position.col}: ${what}: ${message}`);
+    super('MANIFEST_SYNTAX', file, String(position.line), String(position.col), what, message);
     this.name = 'ManifestSyntaxError';
   }
 }
