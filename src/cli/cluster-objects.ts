@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiStatusError, getFromApi } from '../cluster/api-request.ts';
+import { listInPages } from '../cluster/paged-list.ts';
 import { isRecord } from '../rules/object-access.ts';
 import type { KubeObject } from '../rules/types.ts';
 
@@ -21,28 +21,15 @@ export const DEFAULT_LIST_OPTIONS: ListOptions = { pageSize: DEFAULT_PAGE_SIZE, 
 /** 'gone': the collection answered 404 (its CRD went away since discovery). */
 export type ListEnd = 'listed' | 'gone';
 
-/**
- * A LIST in pages (limit/continue), each page handed over as it arrives so that a caller that
- * only keeps what it finds holds one page at a time, however large the cluster.
- */
+/** A paged LIST (cluster/paged-list.ts) of the objects of a collection, page by page. */
 export async function forEachPage(
   kubeConfig: KubeConfig,
   path: string,
   options: ListOptions,
   onPage: (items: readonly KubeObject[]) => void,
 ): Promise<ListEnd> {
-  let continueToken = '';
-  do {
-    const query: Record<string, string> = { limit: String(options.pageSize) };
-    if (continueToken !== '') query.continue = continueToken;
-    const response = await getFromApi(kubeConfig, path, { query, timeoutMs: options.timeoutMs });
-    if (response.status === 404) return 'gone';
-    if (response.status !== 200 || !isRecord(response.body)) throw new ApiStatusError(path, response.status, response.body);
-    const { items, metadata } = response.body;
-    onPage(Array.isArray(items) ? items.filter(isRecord) : []);
-    continueToken = isRecord(metadata) && typeof metadata.continue === 'string' ? metadata.continue : '';
-  } while (continueToken !== '');
-  return 'listed';
+  const listed = await listInPages(kubeConfig, path, options, (items) => onPage(items.filter(isRecord)));
+  return listed.end;
 }
 
 /** Every object of a collection; none when it answers 404. */

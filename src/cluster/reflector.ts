@@ -1,7 +1,7 @@
 import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
-import { ApiStatusError, getFromApi } from './api-request.ts';
+import { listInPages } from './paged-list.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { asClassObject } from './class-index.ts';
@@ -55,12 +55,6 @@ interface WatchSession {
   events: number;
   /** An ERROR event other than 410: the watch failed even if the stream then closes cleanly. */
   failure: Error | undefined;
-}
-
-interface ListPage {
-  readonly items: readonly unknown[];
-  readonly continueToken: string;
-  readonly resourceVersion: string;
 }
 
 /** A watch that lasted this long was healthy even if it saw no event: its end is no outage. */
@@ -132,38 +126,20 @@ export class Reflector {
   }
 
   async #list(): Promise<void> {
-    const { index } = this.#options;
+    const { index, kubeConfig, path, listPageSize, requestTimeoutMs } = this.#options;
     const classes: ClassObject[] = [];
-    let page: ListPage = { items: [], continueToken: '', resourceVersion: '' };
-    do {
-      page = await this.#listPage(page.continueToken);
-      for (const item of page.items) {
+    const options = { pageSize: listPageSize, timeoutMs: requestTimeoutMs, signal: this.#stopper.signal };
+    const listed = await listInPages(kubeConfig, path, options, (items) => {
+      for (const item of items) {
         const projected = index.project(asClassObject(item) ?? {});
-        if (projected !== undefined) {
-          classes.push(projected);
-        }
+        if (projected !== undefined) classes.push(projected);
       }
-    } while (page.continueToken !== '');
+    });
+    if (listed.end === 'gone') throw new ResourceGoneError('LIST', path);
     index.replaceAll(classes);
-    this.#resourceVersion = page.resourceVersion;
+    this.#resourceVersion = listed.resourceVersion;
     this.#synced = true;
     this.#lastSyncTime = new Date();
-  }
-
-  async #listPage(continueToken: string): Promise<ListPage> {
-    const { kubeConfig, path, listPageSize, requestTimeoutMs } = this.#options;
-    const query: Record<string, string> = { limit: String(listPageSize) };
-    if (continueToken !== '') {
-      query.continue = continueToken;
-    }
-    const response = await getFromApi(kubeConfig, path, { query, timeoutMs: requestTimeoutMs, signal: this.#stopper.signal });
-    if (response.status === 404) {
-      throw new ResourceGoneError('LIST', path);
-    }
-    if (response.status !== 200) {
-      throw new ApiStatusError(path, response.status, response.body);
-    }
-    return parseListPage(response.body);
   }
 
   /** One watch, from the current resourceVersion until the stream ends; throws if it failed. */
@@ -316,16 +292,6 @@ export class Reflector {
     this.#outageSince = undefined;
     this.#options.logger.info({ resource: this.#options.resource, outageMs }, 'class cache recovered: watching again');
   }
-}
-
-function parseListPage(body: unknown): ListPage {
-  const items = objectField(body, 'items');
-  const metadata = objectField(body, 'metadata');
-  return {
-    items: Array.isArray(items) ? (items as unknown[]) : [],
-    continueToken: stringField(metadata, 'continue') ?? '',
-    resourceVersion: stringField(metadata, 'resourceVersion') ?? '',
-  };
 }
 
 function statusCodeOf(error: unknown): number | undefined {
