@@ -19,7 +19,7 @@ import { createMetrics, type WebhookMetrics } from './observability/metrics.ts';
 import { startProbeServer } from './observability/probe-server.ts';
 import { loadServingCertificate } from './tls/certificate.ts';
 import { watchCertificateFiles } from './tls/certificate-files.ts';
-import { selfManagedOptionsFrom } from './tls/self-managed-config.ts';
+import { selfManagedOptionsFrom } from './tls/self-managed/config.ts';
 import { attachCertificateReload, serverTlsOptions, staticCertificateSource, type CertificateSource } from './tls/server-tls.ts';
 
 /** The serve command: probes → certificates → caches → app → listen, and a graceful way out. */
@@ -169,7 +169,7 @@ function certificateSource(config: WebhookConfig, logger: PinoLogger): Certifica
   if (selfManaged !== undefined) {
     // Loaded only in this mode, as is the self-signed stack below: serving from files needs neither.
     const obtain = async () => {
-      const { startSelfManagedCertificates } = await import('./tls/self-managed.ts');
+      const { startSelfManagedCertificates } = await import('./tls/self-managed/certificates.ts');
       return { source: await startSelfManagedCertificates(selfManaged), caFile: undefined };
     };
     return { slow: true, obtain };

@@ -14,11 +14,11 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { loadServingCertificate } from './certificate.ts';
-import type { ServingCertificate } from './certificate.ts';
-import { isObject } from './self-managed-api.ts';
-import type { JsonObject, ObjectName } from './self-managed-api.ts';
-import { describeError } from '../errors.ts';
+import { loadServingCertificate } from '../certificate.ts';
+import type { ServingCertificate } from '../certificate.ts';
+import { isObject } from './api.ts';
+import type { JsonObject, ObjectName } from './api.ts';
+import { describeError } from '../../errors.ts';
 
 export const SECRET_KEYS = { cert: 'tls.crt', key: 'tls.key', caBundle: 'ca.crt', caKey: 'ca.key' } as const;
 

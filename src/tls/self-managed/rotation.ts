@@ -13,10 +13,10 @@
  * A serving certificate near its end while its CA is fine is simply reissued by that CA.
  */
 import { X509Certificate } from 'node:crypto';
-import { generateCertificateAuthority, generateServingCertificate } from './self-signed.ts';
-import type { CertificateAuthority } from './self-signed.ts';
-import type { TlsMaterial, TlsState } from './self-managed-secret.ts';
-import { WebhookError } from '../errors.ts';
+import { generateCertificateAuthority, generateServingCertificate } from '../self-signed.ts';
+import type { CertificateAuthority } from '../self-signed.ts';
+import type { TlsMaterial, TlsState } from './secret.ts';
+import { WebhookError } from '../../errors.ts';
 
 const SECOND_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * SECOND_MS;

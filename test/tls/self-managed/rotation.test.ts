@@ -5,15 +5,15 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { caBundlesOf } from '../../src/tls/self-managed-ca-bundle.ts';
-import { carryOut, checkLifetimes, decide } from '../../src/tls/self-managed-rotation.ts';
-import type { CertificateLifetimes } from '../../src/tls/self-managed-rotation.ts';
-import { assessMaterial } from '../../src/tls/self-managed-secret.ts';
-import type { TlsMaterial } from '../../src/tls/self-managed-secret.ts';
-import { serviceDnsNames } from '../../src/tls/self-managed.ts';
-import { generateCertificateAuthority, generateServingCertificate } from '../../src/tls/self-signed.ts';
-import type { CertificateAuthority } from '../../src/tls/self-signed.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { caBundlesOf } from '../../../src/tls/self-managed/ca-bundle.ts';
+import { carryOut, checkLifetimes, decide } from '../../../src/tls/self-managed/rotation.ts';
+import type { CertificateLifetimes } from '../../../src/tls/self-managed/rotation.ts';
+import { assessMaterial } from '../../../src/tls/self-managed/secret.ts';
+import type { TlsMaterial } from '../../../src/tls/self-managed/secret.ts';
+import { serviceDnsNames } from '../../../src/tls/self-managed/certificates.ts';
+import { generateCertificateAuthority, generateServingCertificate } from '../../../src/tls/self-signed.ts';
+import type { CertificateAuthority } from '../../../src/tls/self-signed.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import {
   CONFIGURATION,
   CONFIGURATIONS,
@@ -22,8 +22,8 @@ import {
   apiServerHandshake,
   certificatesOf,
   useSelfManagedFixture,
-} from './self-managed-fixture.ts';
-import { startServer } from './tls-probe.ts';
+} from './fixture.ts';
+import { startServer } from '../tls-probe.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DNS_NAMES = serviceDnsNames(SERVICE);

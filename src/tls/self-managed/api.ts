@@ -8,8 +8,8 @@
  * erase them from the live object.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiStatusError, sendToApi } from '../cluster/api-request.ts';
-import type { ApiResponse } from '../cluster/api-request.ts';
+import { ApiStatusError, sendToApi } from '../../cluster/api-request.ts';
+import type { ApiResponse } from '../../cluster/api-request.ts';
 
 export type JsonObject = Record<string, unknown>;
 

@@ -1,10 +1,10 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { caBundlesOf } from '../../src/tls/self-managed-ca-bundle.ts';
-import { serviceDnsNames } from '../../src/tls/self-managed.ts';
-import { createTestCertificates } from '../support/certificates.ts';
-import type { JsonObject, ResourceRef } from '../support/fake-api-server.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { caBundlesOf } from '../../../src/tls/self-managed/ca-bundle.ts';
+import { serviceDnsNames } from '../../../src/tls/self-managed/certificates.ts';
+import { createTestCertificates } from '../../support/certificates.ts';
+import type { JsonObject, ResourceRef } from '../../support/fake-api-server.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import {
   CONFIGURATION,
   CONFIGURATIONS,
@@ -14,8 +14,8 @@ import {
   apiServerHandshake,
   certificatesOf,
   useSelfManagedFixture,
-} from './self-managed-fixture.ts';
-import { startServer } from './tls-probe.ts';
+} from './fixture.ts';
+import { startServer } from '../tls-probe.ts';
 
 /**
  * Self-managed certificates against the fake API server: the Secret and the caBundle as the

@@ -2,7 +2,7 @@
  * Self-managed certificates: the webhook makes its own CA and serving certificate, keeps them in
  * a Secret its replicas share, writes the CA into the caBundle of its
  * ValidatingWebhookConfiguration, serves the Secret's certificate, and renews before expiry
- * (self-managed-rotation.ts: in an order that keeps every request working).
+ * (rotation.ts: in an order that keeps every request working).
  *
  * Every replica runs the same loop: read the Secret, make every caBundle equal to its ca.crt,
  * serve its certificate, and take the next step if one is due — a write with the
@@ -11,24 +11,24 @@
  * objects by name, and no list or watch.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Backoff, sleep } from '../cluster/backoff.ts';
-import { describeError, WebhookError } from '../errors.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { ServingCertificate } from './certificate.ts';
-import { certificateLogFields } from './certificate-log.ts';
-import type { CertificateListener, CertificateSource } from './certificate-source.ts';
-import { KubeJsonClient, secretPath, secretsPath } from './self-managed-api.ts';
-import type { JsonObject, ObjectName } from './self-managed-api.ts';
-import { publishCaBundle } from './self-managed-ca-bundle.ts';
-import type { CaBundleStatus } from './self-managed-ca-bundle.ts';
-import { carryOut, checkLifetimes, decide, DEFAULT_LIFETIMES } from './self-managed-rotation.ts';
-import type { CertificateLifetimes, Decision } from './self-managed-rotation.ts';
-import { assessMaterial, EMPTY_MATERIAL, readSecret, secretObject } from './self-managed-secret.ts';
-import type { StoredSecret, TlsMaterial, TlsState } from './self-managed-secret.ts';
+import { Backoff, sleep } from '../../cluster/backoff.ts';
+import { describeError, WebhookError } from '../../errors.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { ServingCertificate } from '../certificate.ts';
+import { certificateLogFields } from '../certificate-log.ts';
+import type { CertificateListener, CertificateSource } from '../certificate-source.ts';
+import { KubeJsonClient, secretPath, secretsPath } from './api.ts';
+import type { JsonObject, ObjectName } from './api.ts';
+import { publishCaBundle } from './ca-bundle.ts';
+import type { CaBundleStatus } from './ca-bundle.ts';
+import { carryOut, checkLifetimes, decide, DEFAULT_LIFETIMES } from './rotation.ts';
+import type { CertificateLifetimes, Decision } from './rotation.ts';
+import { assessMaterial, EMPTY_MATERIAL, readSecret, secretObject } from './secret.ts';
+import type { StoredSecret, TlsMaterial, TlsState } from './secret.ts';
 
-export type { ObjectName } from './self-managed-api.ts';
-export type { CertificateLifetimes } from './self-managed-rotation.ts';
-export { DEFAULT_LIFETIMES } from './self-managed-rotation.ts';
+export type { ObjectName } from './api.ts';
+export type { CertificateLifetimes } from './rotation.ts';
+export { DEFAULT_LIFETIMES } from './rotation.ts';
 
 export interface SelfManagedOptions {
   readonly kubeConfig: KubeConfig;

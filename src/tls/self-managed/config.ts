@@ -3,12 +3,12 @@
  * checked together, so that a half-given set fails at start naming what is missing instead of
  * the webhook running with certificates nobody trusts.
  */
-import { loadKubeConfig } from '../cluster/kube-config.ts';
-import type { WebhookConfig } from '../config/config.ts';
-import { WebhookError } from '../errors.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { ObjectName } from './self-managed-api.ts';
-import type { SelfManagedOptions } from './self-managed.ts';
+import { loadKubeConfig } from '../../cluster/kube-config.ts';
+import type { WebhookConfig } from '../../config/config.ts';
+import { WebhookError } from '../../errors.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { ObjectName } from './api.ts';
+import type { SelfManagedOptions } from './certificates.ts';
 
 export type SelfManagedConfig = Pick<
   WebhookConfig,

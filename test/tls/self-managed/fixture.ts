@@ -6,14 +6,14 @@
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterEach, beforeEach } from 'vitest';
-import type { CertificateSource } from '../../src/tls/certificate-source.ts';
-import { startSelfManagedCertificates } from '../../src/tls/self-managed.ts';
-import type { SelfManagedOptions } from '../../src/tls/self-managed.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
-import type { ResourceRef } from '../support/fake-api-server.ts';
-import { recordingLogger } from './tls-probe.ts';
-import type { RecordingLogger } from './tls-probe.ts';
+import type { CertificateSource } from '../../../src/tls/certificate-source.ts';
+import { startSelfManagedCertificates } from '../../../src/tls/self-managed/certificates.ts';
+import type { SelfManagedOptions } from '../../../src/tls/self-managed/certificates.ts';
+import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../../support/api-groups.ts';
+import { FakeApiServer } from '../../support/fake-api-server.ts';
+import type { ResourceRef } from '../../support/fake-api-server.ts';
+import { recordingLogger } from '../tls-probe.ts';
+import type { RecordingLogger } from '../tls-probe.ts';
 
 export const NAMESPACE = 'webhook-system';
 export const SECRET = { namespace: NAMESPACE, name: 'snapshot-webhook-tls' };

@@ -4,9 +4,9 @@
  * with its resourceVersion, so that a concurrent change (another replica, a Helm upgrade) makes
  * it 409 and the next try starts from that change instead of undoing it.
  */
-import { isObject, webhookConfigurationPath } from './self-managed-api.ts';
-import type { JsonObject, KubeJsonClient } from './self-managed-api.ts';
-import { WebhookError } from '../errors.ts';
+import { isObject, webhookConfigurationPath } from './api.ts';
+import type { JsonObject, KubeJsonClient } from './api.ts';
+import { WebhookError } from '../../errors.ts';
 
 /** current: already equal; updated: written now; missing: no such configuration (yet). */
 export type CaBundleStatus = 'current' | 'updated' | 'missing';
