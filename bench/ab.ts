@@ -82,7 +82,15 @@ async function runSection(setup: AbSetup, servers: Servers, section: Section): P
     // A/B, then B/A: neither server always runs first (after the other one warmed the caches).
     const order: Role[] = index % 2 === 0 ? ['webhook', 'baseline'] : ['baseline', 'webhook'];
     for (const role of order) {
-      const spec = { protocol: section.protocol, scenario, shape, round, role, server: servers[role], durationSeconds: section.durationSeconds };
+      const spec = {
+        protocol: section.protocol,
+        scenario,
+        shape,
+        round,
+        role,
+        server: servers[role],
+        durationSeconds: section.durationSeconds,
+      };
       const run = await measure({ http: setup.http }, spec);
       setup.log(describe(run));
       runs.push(run);

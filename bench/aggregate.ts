@@ -87,7 +87,15 @@ export function compare(runs: readonly RunRecord[]): Comparison[] {
       return pair === undefined || pair.load.requestsPerSecond === 0 ? [] : [run.load.requestsPerSecond / pair.load.requestsPerSecond];
     });
     const webhook = rowOf(webhookRuns);
-    return { protocol: webhook.protocol, scenario: webhook.scenario, shape: webhook.shape, ratio: median(ratios), ratios, webhook, baseline: rowOf(baselineRuns) };
+    return {
+      protocol: webhook.protocol,
+      scenario: webhook.scenario,
+      shape: webhook.shape,
+      ratio: median(ratios),
+      ratios,
+      webhook,
+      baseline: rowOf(baselineRuns),
+    };
   });
 }
 
@@ -102,11 +110,16 @@ export interface RssSummary {
 }
 
 /** A server's RSS only grows over the section, so each figure says what it was serving by then. */
-export function rssSummary(runs: readonly RunRecord[], idle: Readonly<Record<Role, number>>, largeScenarios: readonly string[]): RssSummary[] {
+export function rssSummary(
+  runs: readonly RunRecord[],
+  idle: Readonly<Record<Role, number>>,
+  largeScenarios: readonly string[],
+): RssSummary[] {
   const firstLarge = runs.findIndex((run) => largeScenarios.includes(run.scenario));
   const before = firstLarge < 0 ? runs : runs.slice(0, firstLarge);
   return (['webhook', 'baseline'] as const).map((role) => {
-    const highest = (selected: readonly RunRecord[]) => Math.max(0, ...selected.filter((run) => run.role === role).map((run) => run.peakRssBytes));
+    const highest = (selected: readonly RunRecord[]) =>
+      Math.max(0, ...selected.filter((run) => run.role === role).map((run) => run.peakRssBytes));
     return { role, idleBytes: idle[role], smallReviewsBytes: highest(before), largeObjectBytes: highest(runs) };
   });
 }
@@ -160,8 +173,13 @@ function find(comparisons: readonly Comparison[], protocol: Protocol, scenario: 
 function throughputTarget(comparisons: readonly Comparison[]): Target {
   const mix = find(comparisons, 'http1', 'mix', '50 connections');
   // The 1 MiB object at 50 connections completes a request or two a connection in a run: see its own rows.
-  const worst = comparisons.filter((entry) => entry.shape === '50 connections' && entry.scenario !== 'large-1mib').sort((a, b) => a.ratio - b.ratio)[0];
-  const measured = mix === undefined ? 'not run' : `${mix.ratio.toFixed(2)} × (mix, HTTP/1.1); lowest: ${worst?.ratio.toFixed(2)} × (${worst?.scenario}, ${worst?.protocol})`;
+  const worst = comparisons
+    .filter((entry) => entry.shape === '50 connections' && entry.scenario !== 'large-1mib')
+    .sort((a, b) => a.ratio - b.ratio)[0];
+  const measured =
+    mix === undefined
+      ? 'not run'
+      : `${mix.ratio.toFixed(2)} × (mix, HTTP/1.1); lowest: ${worst?.ratio.toFixed(2)} × (${worst?.scenario}, ${worst?.protocol})`;
   return { name: 'throughput at 50 connections', target: '≥ 0.9 × baseline', measured, met: mix !== undefined && mix.ratio >= 0.9 };
 }
 
@@ -185,13 +203,20 @@ function flatTarget(scaling: readonly ScalingPoint[]): Target {
   const first = decision(scaling[0]);
   const last = decision(scaling.at(-1));
   const measured = scaling
-    .map((point) => `${point.classes}: p50 ${(decision(point).p50 * 1000).toFixed(0)} µs, p99 ${(decision(point).p99 * 1000).toFixed(0)} µs`)
+    .map(
+      (point) => `${point.classes}: p50 ${(decision(point).p50 * 1000).toFixed(0)} µs, p99 ${(decision(point).p99 * 1000).toFixed(0)} µs`,
+    )
     .join('; ');
   // Flat: the median with the largest cache within half again the smallest's (or 5 µs of it), and
   // every size within the 0.1 ms target. The p99 is read from buckets of 10, 25, 50 and 100 µs:
   // too coarse, and too sensitive to one pause, to compare sizes by.
   const met = last.p50 <= Math.max(first.p50 * 1.5, first.p50 + 0.005) && scaling.every((point) => decision(point).within100us >= 0.99);
-  return { name: 'decision time flat from 1 to 10,000 classes', target: 'flat', measured: `second-default review, 1 connection: ${measured}`, met };
+  return {
+    name: 'decision time flat from 1 to 10,000 classes',
+    target: 'flat',
+    measured: `second-default review, 1 connection: ${measured}`,
+    met,
+  };
 }
 
 const NO_STARTUP: StartupPoint = { setup: 'not run', runs: 0, readyMs: Number.NaN, firstReviewMs: Number.NaN, idleRssBytes: Number.NaN };
@@ -204,11 +229,17 @@ function idleRssTarget(startup: readonly StartupPoint[]): Target {
   const bare = startupPoint(startup, 'no cluster');
   const full = startupPoint(startup, '10000 classes');
   const measured = `${mib(bare.idleRssBytes)} MiB with no cluster, ${mib(full.idleRssBytes)} MiB with 10,000 classes`;
-  return { name: 'idle RSS (production build)', target: '≤ 80 MB with no cluster, ≤ 90 MB with 10,000 classes', measured, met: bare.idleRssBytes <= 80e6 && full.idleRssBytes <= 90e6 };
+  return {
+    name: 'idle RSS (production build)',
+    target: '≤ 80 MB with no cluster, ≤ 90 MB with 10,000 classes',
+    measured,
+    met: bare.idleRssBytes <= 80e6 && full.idleRssBytes <= 90e6,
+  };
 }
 
 function peakRssTarget(runs: readonly RunRecord[]): Target {
-  const peak = (protocol: Protocol) => Math.max(0, ...runs.filter((run) => run.role === 'webhook' && run.protocol === protocol).map((run) => run.peakRssBytes));
+  const peak = (protocol: Protocol) =>
+    Math.max(0, ...runs.filter((run) => run.role === 'webhook' && run.protocol === protocol).map((run) => run.peakRssBytes));
   const [http1, http2] = [peak('http1'), peak('http2')];
   const measured = `HTTP/1.1 ${mib(http1)} MiB, HTTP/2 ${http2 === 0 ? 'not run' : `${mib(http2)} MiB`} (every A/B run, the 1 MiB object included)`;
   return { name: 'peak RSS under load', target: '≤ 150 MB', measured, met: Math.max(http1, http2) <= 150e6 };
@@ -217,7 +248,12 @@ function peakRssTarget(runs: readonly RunRecord[]): Target {
 function startTarget(startup: readonly StartupPoint[]): Target {
   const point = startupPoint(startup, '100 classes');
   const measured = `ready ${point.readyMs} ms, first review ${point.firstReviewMs} ms after spawn (100 classes, certificate files, a kubeconfig)`;
-  return { name: 'start to ready, to first review', target: '≤ 300 ms, ≤ 350 ms', measured, met: point.readyMs <= 300 && point.firstReviewMs <= 350 };
+  return {
+    name: 'start to ready, to first review',
+    target: '≤ 300 ms, ≤ 350 ms',
+    measured,
+    met: point.readyMs <= 300 && point.firstReviewMs <= 350,
+  };
 }
 
 function readyTarget(scaling: readonly ScalingPoint[]): Target {

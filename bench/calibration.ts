@@ -71,7 +71,9 @@ export async function runCalibration(setup: CalibrationSetup): Promise<Calibrati
         ratio: median(ratios),
       };
     });
-    setup.log(`[calibration] ${points.map((point) => `+${point.spinUs} µs: ${point.ratio.toFixed(2)} × (${point.cpuUsPerRequest.toFixed(0)} µs CPU/req)`).join(', ')}`);
+    setup.log(
+      `[calibration] ${points.map((point) => `+${point.spinUs} µs: ${point.ratio.toFixed(2)} × (${point.cpuUsPerRequest.toFixed(0)} µs CPU/req)`).join(', ')}`,
+    );
     return points;
   } finally {
     await Promise.all(servers.map((server) => stopProcess(server)));

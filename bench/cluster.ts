@@ -33,7 +33,10 @@ export async function startCluster(directory: string, classes: number): Promise<
     kubeconfig,
     classes,
     lastClassListAt: () =>
-      Math.max(0, ...api.requests.filter((request) => listPaths.has(request.path) && request.query.watch === undefined).map((request) => request.at)),
+      Math.max(
+        0,
+        ...api.requests.filter((request) => listPaths.has(request.path) && request.query.watch === undefined).map((request) => request.at),
+      ),
     close: () => api.close(),
   };
 }

@@ -126,8 +126,15 @@ export function h2loadResult(summary: string, log: string, durationSeconds: numb
     statuses[status] = (statuses[status] ?? 0) + 1;
   }
   durations.sort((a, b) => a - b);
-  const failed = Number(/requests: .*?(\d+) failed, (\d+) errored, (\d+) timeout/.exec(summary)?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0);
-  const non2xx = Object.entries(statuses).filter(([status]) => !status.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);
+  const failed = Number(
+    /requests: .*?(\d+) failed, (\d+) errored, (\d+) timeout/
+      .exec(summary)
+      ?.slice(1)
+      .reduce((sum, n) => sum + Number(n), 0) ?? 0,
+  );
+  const non2xx = Object.entries(statuses)
+    .filter(([status]) => !status.startsWith('2'))
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
     requests: durations.length,
     durationSeconds,

@@ -100,14 +100,20 @@ function parseOptions(argv: readonly string[]): Options | undefined {
 
 function versionOf(command: string, args: readonly string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
-  return result.status === 0 ? result.stdout.trim().split('\n')[0] ?? command : command;
+  return result.status === 0 ? (result.stdout.trim().split('\n')[0] ?? command) : command;
 }
 
 function sourceState(): BenchReport['source'] {
   const git = (args: readonly string[]) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' });
   const head = git(['rev-parse', '--short', 'HEAD']);
   const status = git(['status', '--porcelain', '--', 'src', 'schemas']);
-  const uncommitted = status.status === 0 ? status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3)) : [];
+  const uncommitted =
+    status.status === 0
+      ? status.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.slice(3))
+      : [];
   return { commit: head.status === 0 ? head.stdout.trim() : 'unknown (not a git checkout)', uncommitted };
 }
 
@@ -138,13 +144,32 @@ async function measureAll(options: Options, directory: string, http: HttpLoadGen
   try {
     const abOptions = { ...options, h2: withH2, warmupSeconds };
     const { webhookNodeFlags } = options;
-    ab = await runAb({ directory, certificates, kubeconfig: cluster.kubeconfig, scenarios, http, log, options: abOptions, webhookNodeFlags });
+    ab = await runAb({
+      directory,
+      certificates,
+      kubeconfig: cluster.kubeconfig,
+      scenarios,
+      http,
+      log,
+      options: abOptions,
+      webhookNodeFlags,
+    });
     if (options.profile) {
       const mix = scenarios.find((scenario) => scenario.name === 'mix');
       if (mix === undefined) throw new Error('no mix scenario');
       const keepDirectory = join(REPO, '.tmp/bench/profiles');
       const durationSeconds = options.quick ? 2 : 4;
-      profiles = await runProfiles({ directory, certificates, kubeconfig: cluster.kubeconfig, mix, http, log, durationSeconds, keepDirectory, webhookNodeFlags });
+      profiles = await runProfiles({
+        directory,
+        certificates,
+        kubeconfig: cluster.kubeconfig,
+        mix,
+        http,
+        log,
+        durationSeconds,
+        keepDirectory,
+        webhookNodeFlags,
+      });
     }
   } finally {
     await cluster.close();
@@ -153,7 +178,17 @@ async function measureAll(options: Options, directory: string, http: HttpLoadGen
   const mix = scenarios.find((scenario) => scenario.name === 'mix');
   if (mix === undefined) throw new Error('no mix scenario');
   const calibration = await runCalibration({ directory, certificates, mix, http, rounds, durationSeconds, log });
-  const scaling = await runScaling({ directory, certificates, classCounts, scenarios, http, durationSeconds, warmupSeconds, webhookNodeFlags, log });
+  const scaling = await runScaling({
+    directory,
+    certificates,
+    classCounts,
+    scenarios,
+    http,
+    durationSeconds,
+    warmupSeconds,
+    webhookNodeFlags,
+    log,
+  });
   const startup = await runStartup({ directory, certificates, runs: options.quick ? 3 : STARTUP_RUNS, webhookNodeFlags, log });
   return { ab, profiles, scaling, startup, calibration };
 }
@@ -166,7 +201,11 @@ function selectedScenarios(options: Options) {
   return allScenarios().filter((scenario) => wanted === undefined || wanted.has(scenario.name));
 }
 
-function reportOf(options: Options, measured: Measured, context: { machine: ReturnType<typeof machineNow>; withH2: boolean; notes: string[]; started: number }): BenchReport {
+function reportOf(
+  options: Options,
+  measured: Measured,
+  context: { machine: ReturnType<typeof machineNow>; withH2: boolean; notes: string[]; started: number },
+): BenchReport {
   const { ab, profiles, scaling, startup, calibration } = measured;
   const comparisons = compare(ab.runs);
   const decision = overallDecision(ab.runs);
@@ -175,11 +214,28 @@ function reportOf(options: Options, measured: Measured, context: { machine: Retu
     date: new Date().toISOString(),
     machine: { ...context.machine, loadAverageAfter: loadavg() },
     source: sourceState(),
-    options: { rounds: options.rounds, durationSeconds: options.durationSeconds, h2Rounds: options.h2Rounds, h2DurationSeconds: options.h2DurationSeconds, classCounts: options.classCounts },
-    loadGenerators: { http1: autocannonVersion(), http2: context.withH2 ? `${versionOf('h2load', ['--version'])} (HTTP/2, 1 thread)` : null },
-    scenarios: scenarios.map((scenario) => ({ name: scenario.name, title: scenario.title, bodyBytes: scenario.reviews.map((review) => Buffer.byteLength(review.body)) })),
+    options: {
+      rounds: options.rounds,
+      durationSeconds: options.durationSeconds,
+      h2Rounds: options.h2Rounds,
+      h2DurationSeconds: options.h2DurationSeconds,
+      classCounts: options.classCounts,
+    },
+    loadGenerators: {
+      http1: autocannonVersion(),
+      http2: context.withH2 ? `${versionOf('h2load', ['--version'])} (HTTP/2, 1 thread)` : null,
+    },
+    scenarios: scenarios.map((scenario) => ({
+      name: scenario.name,
+      title: scenario.title,
+      bodyBytes: scenario.reviews.map((review) => Buffer.byteLength(review.body)),
+    })),
     preflightChecks: ab.preflightChecks,
-    rss: rssSummary(ab.runs, ab.idleRssBytes, scenarios.filter(isLarge).map((scenario) => scenario.name)),
+    rss: rssSummary(
+      ab.runs,
+      ab.idleRssBytes,
+      scenarios.filter(isLarge).map((scenario) => scenario.name),
+    ),
     targets: targets({ comparisons, decision, scaling, startup, runs: ab.runs }),
     decision,
     comparisons,
@@ -226,7 +282,13 @@ async function rerender(options: Options): Promise<void> {
   const large = report.scenarios.filter((scenario) => scenario.bodyBytes.some((bytes) => bytes > 100_000)).map((scenario) => scenario.name);
   const idle = { webhook: report.rss[0]?.idleBytes ?? 0, baseline: report.rss[1]?.idleBytes ?? 0 };
   const rss = rssSummary(report.runs, idle, large);
-  const written = await writeReport(options.out, { ...report, comparisons, decision, rss, targets: targets({ comparisons, decision, scaling: report.scaling, startup: report.startup ?? [], runs: report.runs }) });
+  const written = await writeReport(options.out, {
+    ...report,
+    comparisons,
+    decision,
+    rss,
+    targets: targets({ comparisons, decision, scaling: report.scaling, startup: report.startup ?? [], runs: report.runs }),
+  });
   log(`report rebuilt from ${written.json}: ${written.markdown}`);
 }
 

@@ -22,9 +22,13 @@ function header(report: BenchReport): string[] {
       `${machine.loadAverageAfter.map((value) => value.toFixed(2)).join(' ')} after. The load generator runs on the same machine.`,
     '',
     `Source: commit ${report.source.commit}` +
-      (report.source.uncommitted.length === 0 ? ', no uncommitted changes.' : ` with uncommitted changes in ${report.source.uncommitted.map((file) => `\`${file}\``).join(', ')} (other work in progress in the tree when the bench ran).`),
+      (report.source.uncommitted.length === 0
+        ? ', no uncommitted changes.'
+        : ` with uncommitted changes in ${report.source.uncommitted.map((file) => `\`${file}\``).join(', ')} (other work in progress in the tree when the bench ran).`),
     '',
-    ...(report.webhookNodeFlags.length > 0 ? [`The webhook ran with \`${report.webhookNodeFlags.join(' ')}\` (an experiment, not the production command).`, ''] : []),
+    ...(report.webhookNodeFlags.length > 0
+      ? [`The webhook ran with \`${report.webhookNodeFlags.join(' ')}\` (an experiment, not the production command).`, '']
+      : []),
     `Load generators: ${report.loadGenerators.http1}; ${report.loadGenerators.http2 ?? 'HTTP/2 not measured (h2load missing)'}. ` +
       `HTTP/1.1: ${options.rounds} rounds of ${options.durationSeconds} s per server, scenario and shape; ` +
       `HTTP/2: ${options.h2Rounds} rounds of ${options.h2DurationSeconds} s. Figures are medians over the rounds; ` +
@@ -83,23 +87,42 @@ function rssRows(report: BenchReport): string[] {
 }
 
 function calibrationRows(report: BenchReport): string[] {
-  const mix = report.comparisons.find((entry) => entry.protocol === 'http1' && entry.scenario === 'mix' && entry.shape === '50 connections');
+  const mix = report.comparisons.find(
+    (entry) => entry.protocol === 'http1' && entry.scenario === 'mix' && entry.shape === '50 connections',
+  );
   const extra = mix === undefined ? undefined : mix.webhook.cpuUsPerRequest - mix.baseline.cpuUsPerRequest;
   return [
     'The baseline against itself with a fixed amount of busy CPU added per request (`--spin-us`), the mix at 50 connections, ' +
       'A/B rounds as above: what a given amount of work per review costs in ratio on this machine' +
-      (extra === undefined ? '.' : ` (the webhook, in the same conditions: ${mix?.ratio.toFixed(2)} ×, ${extra.toFixed(0)} µs more CPU per request than the baseline).`),
+      (extra === undefined
+        ? '.'
+        : ` (the webhook, in the same conditions: ${mix?.ratio.toFixed(2)} ×, ${extra.toFixed(0)} µs more CPU per request than the baseline).`),
     '',
     ...table(
       ['added work per request', 'req/s', 'CPU µs/req', 'ratio to the plain baseline'],
-      report.calibration.map((point) => [`${point.spinUs} µs`, count(point.requestsPerSecond), point.cpuUsPerRequest.toFixed(0), point.ratio.toFixed(2)]),
+      report.calibration.map((point) => [
+        `${point.spinUs} µs`,
+        count(point.requestsPerSecond),
+        point.cpuUsPerRequest.toFixed(0),
+        point.ratio.toFixed(2),
+      ]),
     ),
   ];
 }
 
 function scalingRows(points: readonly ScalingPoint[]): string[] {
   return table(
-    ['classes', 'serving / ready after start', 'ready after last LIST', 'idle RSS MiB', 'load', 'req/s', 'p99 ms', 'decision p50 / p99 µs', 'peak RSS MiB'],
+    [
+      'classes',
+      'serving / ready after start',
+      'ready after last LIST',
+      'idle RSS MiB',
+      'load',
+      'req/s',
+      'p99 ms',
+      'decision p50 / p99 µs',
+      'peak RSS MiB',
+    ],
     points.flatMap((point) =>
       point.loads.map((load) => [
         `${count(point.classes)} (cache: ${count(point.cacheSize)})`,
@@ -119,17 +142,30 @@ function scalingRows(points: readonly ScalingPoint[]): string[] {
 function profileRows(profiles: readonly ServerProfile[]): string[] {
   if (profiles.length === 0) return ['(profiling pass skipped)'];
   const areas = [...new Set(profiles.flatMap((profile) => profile.byArea.slice(0, 12).map((entry) => entry.name)))];
-  const cell = (profile: ServerProfile, area: string) => profile.byArea.find((entry) => entry.name === area)?.usPerRequest.toFixed(1) ?? '–';
+  const cell = (profile: ServerProfile, area: string) =>
+    profile.byArea.find((entry) => entry.name === area)?.usPerRequest.toFixed(1) ?? '–';
   const lines = [
     `Mix at 50 connections under \`node --cpu-prof\` (the profiler slows both servers): main-thread CPU per request — ` +
-      profiles.map((profile) => `${profile.role} ${profile.busyUsPerRequest.toFixed(0)} µs (${count(profile.requestsPerSecond)} req/s)`).join(', ') +
+      profiles
+        .map((profile) => `${profile.role} ${profile.busyUsPerRequest.toFixed(0)} µs (${count(profile.requestsPerSecond)} req/s)`)
+        .join(', ') +
       '. Self time by area, µs per request (`native/V8 builtins` is mostly `writeUtf8String`: the TLS write and the loopback send inside it):',
     '',
-    ...table(['area', ...profiles.map((profile) => profile.role)], areas.map((area) => [area, ...profiles.map((profile) => cell(profile, area))])),
+    ...table(
+      ['area', ...profiles.map((profile) => profile.role)],
+      areas.map((area) => [area, ...profiles.map((profile) => cell(profile, area))]),
+    ),
   ];
   for (const profile of profiles) {
     lines.push('', `Top functions (self time), ${profile.role}:`, '');
-    lines.push(...table(['function', 'µs/req', 'share'], profile.byFunction.slice(0, 10).map((entry) => [`\`${entry.name}\``, entry.usPerRequest.toFixed(1), `${(entry.share * 100).toFixed(1)} %`])));
+    lines.push(
+      ...table(
+        ['function', 'µs/req', 'share'],
+        profile.byFunction
+          .slice(0, 10)
+          .map((entry) => [`\`${entry.name}\``, entry.usPerRequest.toFixed(1), `${(entry.share * 100).toFixed(1)} %`]),
+      ),
+    );
   }
   return lines;
 }
@@ -152,7 +188,7 @@ export function renderResults(report: BenchReport): string {
     '',
     ...(http2.length > 0 ? comparisonRows(http2, titles) : [report.notes.find((note) => note.startsWith('h2load')) ?? 'not measured']),
     '',
-    '### What the ratio leaves for the webhook\'s own work',
+    "### What the ratio leaves for the webhook's own work",
     '',
     ...calibrationRows(report),
     '',

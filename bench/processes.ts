@@ -64,7 +64,12 @@ export function startWebhook(options: WebhookStart, name = 'webhook'): Promise<S
   return startProcess(name, args, join(options.directory, `${name}.log`), 'snapshot webhook serving');
 }
 
-export function startBaseline(directory: string, certificates: CertificateFiles, nodeFlags: readonly string[] = [], spinUs = 0): Promise<ServerProcess> {
+export function startBaseline(
+  directory: string,
+  certificates: CertificateFiles,
+  nodeFlags: readonly string[] = [],
+  spinUs = 0,
+): Promise<ServerProcess> {
   const name = spinUs === 0 ? 'baseline' : `baseline-spin-${spinUs}us`;
   const args = [
     ...nodeFlags,
@@ -82,7 +87,12 @@ async function startProcess(name: string, args: readonly string[], logFile: stri
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: REPO,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}) },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
+    },
     stdio: ['ignore', output, output],
   });
   closeSync(output);
@@ -218,7 +228,9 @@ export function assertAlive(server: ServerProcess): void {
   const { exitCode, signalCode } = server.child;
   if (exitCode === null && signalCode === null) return;
   const tail = readFileSync(server.logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
-  throw new Error(`${server.name} (pid ${server.pid}) exited during the bench (code ${exitCode}, signal ${signalCode}); end of its log:\n${tail}`);
+  throw new Error(
+    `${server.name} (pid ${server.pid}) exited during the bench (code ${exitCode}, signal ${signalCode}); end of its log:\n${tail}`,
+  );
 }
 
 /** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone. */

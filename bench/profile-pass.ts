@@ -51,7 +51,10 @@ function perRequest(entries: readonly ProfileEntry[], requests: number): PerRequ
 
 function startProfiled(setup: ProfileSetup, role: Role, nodeFlags: readonly string[]): Promise<ServerProcess> {
   return role === 'webhook'
-    ? startWebhook({ directory: setup.directory, certificates: setup.certificates, kubeconfig: setup.kubeconfig, logLevel: 'info', nodeFlags }, 'webhook-profiled')
+    ? startWebhook(
+        { directory: setup.directory, certificates: setup.certificates, kubeconfig: setup.kubeconfig, logLevel: 'info', nodeFlags },
+        'webhook-profiled',
+      )
     : startBaseline(setup.directory, setup.certificates, nodeFlags);
 }
 

@@ -97,7 +97,12 @@ export function summarizeProfile(profile: CpuProfile, window: ProfileWindow = {}
     functions.set(frameName(node), (functions.get(frameName(node)) ?? 0) + ms);
   }
   const busyMs = [...areas.values()].reduce((sum, ms) => sum + ms, 0);
-  return { busyMs: Math.round(busyMs), idleMs: Math.round(idleMs), byArea: ranked(areas, busyMs, top), byFunction: ranked(functions, busyMs, top) };
+  return {
+    busyMs: Math.round(busyMs),
+    idleMs: Math.round(idleMs),
+    byArea: ranked(areas, busyMs, top),
+    byFunction: ranked(functions, busyMs, top),
+  };
 }
 
 export function loadProfile(file: string): CpuProfile {
@@ -105,7 +110,8 @@ export function loadProfile(file: string): CpuProfile {
 }
 
 export function formatSummary(summary: ProfileSummary, top = 15): string {
-  const line = (entry: ProfileEntry) => `  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${String(entry.ms).padStart(6)} ms  ${entry.name}`;
+  const line = (entry: ProfileEntry) =>
+    `  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${String(entry.ms).padStart(6)} ms  ${entry.name}`;
   return [
     `busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`,
     'self time by area:',
@@ -121,5 +127,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     options: { top: { type: 'string', default: '25' }, 'from-ms': { type: 'string', default: '0' } },
   });
   const window = { top: Number(values.top), fromMs: Number(values['from-ms']) };
-  for (const file of positionals) process.stdout.write(`${file}\n${formatSummary(summarizeProfile(loadProfile(file), window), window.top)}\n`);
+  for (const file of positionals)
+    process.stdout.write(`${file}\n${formatSummary(summarizeProfile(loadProfile(file), window), window.top)}\n`);
 }

@@ -26,10 +26,7 @@ export const HTTP1_SHAPES: readonly Shape[] = [
 ];
 
 /** As HTTP/1.1, plus what kube-apiserver does: one connection carrying many reviews at once. */
-export const HTTP2_SHAPES: readonly Shape[] = [
-  ...HTTP1_SHAPES,
-  { label: '1 connection × 50 streams', connections: 1, streams: 50 },
-];
+export const HTTP2_SHAPES: readonly Shape[] = [...HTTP1_SHAPES, { label: '1 connection × 50 streams', connections: 1, streams: 50 }];
 
 export interface RunSpec {
   readonly protocol: Protocol;

@@ -55,7 +55,13 @@ async function point(setup: ScalingSetup, classes: number): Promise<ScalingPoint
   const cluster = await startCluster(setup.directory, classes);
   try {
     const webhook = await startWebhook(
-      { directory: setup.directory, certificates: setup.certificates, kubeconfig: cluster.kubeconfig, logLevel: 'info', nodeFlags: setup.webhookNodeFlags },
+      {
+        directory: setup.directory,
+        certificates: setup.certificates,
+        kubeconfig: cluster.kubeconfig,
+        logLevel: 'info',
+        nodeFlags: setup.webhookNodeFlags,
+      },
       `webhook-${classes}-classes`,
     );
     try {
@@ -66,7 +72,12 @@ async function point(setup: ScalingSetup, classes: number): Promise<ScalingPoint
       const [one, fifty] = HTTP1_SHAPES as [Shape, Shape];
       const mix = scenario(setup, 'mix');
       const url = `https://127.0.0.1:${webhook.admissionPort}/validate?timeout=3s`;
-      await setup.http.run({ url, connections: 50, durationSeconds: setup.warmupSeconds, bodies: mix.reviews.map((review) => review.body) });
+      await setup.http.run({
+        url,
+        connections: 50,
+        durationSeconds: setup.warmupSeconds,
+        bodies: mix.reviews.map((review) => review.body),
+      });
       const loads = [await load(setup, webhook, scenario(setup, 'class-second-default'), one), await load(setup, webhook, mix, fifty)];
       const result = {
         classes,
@@ -80,7 +91,12 @@ async function point(setup: ScalingSetup, classes: number): Promise<ScalingPoint
       setup.log(
         `[classes ${classes}] cache ${cacheSize}, ready ${result.readyMs} ms after start (${result.readyAfterListMs} ms after the last LIST), ` +
           `idle RSS ${(idleRssBytes / 2 ** 20).toFixed(1)} MiB; ` +
-          loads.map((entry) => `${entry.scenario} ${entry.shape}: decision p99 ${(entry.decision.p99 * 1000).toFixed(0)} µs, peak RSS ${(entry.peakRssBytes / 2 ** 20).toFixed(1)} MiB`).join('; '),
+          loads
+            .map(
+              (entry) =>
+                `${entry.scenario} ${entry.shape}: decision p99 ${(entry.decision.p99 * 1000).toFixed(0)} µs, peak RSS ${(entry.peakRssBytes / 2 ** 20).toFixed(1)} MiB`,
+            )
+            .join('; '),
       );
       return result;
     } finally {

@@ -154,7 +154,11 @@ function mix(): ReviewCase[] {
 export function scenarios(): Scenario[] {
   const single = (name: string, review: ReviewCase): Scenario => ({ name, title: review.title, reviews: [review] });
   return [
-    { name: 'mix', title: 'mix of the five small reviews (3 VS UPDATE, 3 VSC UPDATE, 2 VS CREATE, 1 VGS CREATE, 1 class denied)', reviews: mix() },
+    {
+      name: 'mix',
+      title: 'mix of the five small reviews (3 VS UPDATE, 3 VSC UPDATE, 2 VS CREATE, 1 VGS CREATE, 1 class denied)',
+      reviews: mix(),
+    },
     single('vs-create', volumeSnapshotCreate()),
     single('vs-update', volumeSnapshotUpdate()),
     single('vsc-update', volumeSnapshotContentUpdate()),

@@ -57,7 +57,11 @@ async function startWebhook(entry: string, directory: string, nodeOptions: strin
   const child = spawn(
     process.execPath,
     [entry, '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--self-signed-ca-file', caFile, '--drain-seconds', '0'],
-    { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const errors: string[] = [];
   const exited = once(child, 'exit').then(([code]) => code as number | null);

@@ -78,8 +78,7 @@ function http2Sender(origin: string, ca: string): { send: Send; close: () => voi
     session.on('error', () => undefined);
     return session;
   };
-  const send: Send = (entry) =>
-    postOnSession(open(), '/validate?timeout=3s', entry.body);
+  const send: Send = (entry) => postOnSession(open(), '/validate?timeout=3s', entry.body);
   return { send, close: () => session?.close() };
 }
 
@@ -113,7 +112,10 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficTotals
   // Without pipelining one HTTP/1.1 connection carries one request at a time: a pool of a few per
   // agent, as HTTP/1.1 clients keep, so that the open-loop rate does not queue up behind one socket.
   const agents = [0, 1].map(() => new Agent({ keepAlive: true, maxSockets: 4, ALPNProtocols: ['http/1.1'] }));
-  const senders: Send[] = [...sessions.map((session) => session.send), ...agents.map((agent) => http1Sender(options.origin, options.ca, agent))];
+  const senders: Send[] = [
+    ...sessions.map((session) => session.send),
+    ...agents.map((agent) => http1Sender(options.origin, options.ca, agent)),
+  ];
   const fresh = http1Sender(options.origin, options.ca, undefined);
   const maxInFlight = options.maxInFlight ?? 256;
   const freshEvery = options.freshEvery ?? 20;

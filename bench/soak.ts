@@ -49,7 +49,9 @@ function render(report: SoakReport, problems: readonly string[]): string {
       `${report.samples.length} scrapes of /metrics`,
     `  requests      ${traffic.sent} sent, ${traffic.ok} answered as expected, ${traffic.skipped} skipped (in-flight cap)`,
     `  latency       p50 ${latencyMs.p50.toFixed(2)} ms, p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(1)} ms (client side; slowest: ` +
-      `${Object.entries(traffic.slowestMs).map(([kind, slowest]) => `${kind} ${slowest.toFixed(0)} ms`).join(', ')})`,
+      `${Object.entries(traffic.slowestMs)
+        .map(([kind, slowest]) => `${kind} ${slowest.toFixed(0)} ms`)
+        .join(', ')})`,
     `  RSS           ${mib(report.samples[0]?.rssBytes ?? Number.NaN)} at the first scrape (start), ` +
       `${mib(rss.startBytes)} after ${options.warmupSeconds} s warm-up -> ${mib(rss.endBytes)} at the end (max ${mib(rss.maxBytes)}); ` +
       `trend ${mib(rss.slopeBytesPerMinute)}/min, noise ±${mib(rss.noiseBytes)}: ${rss.flat ? 'no growth beyond noise' : 'GROWING'}`,
@@ -62,7 +64,14 @@ function render(report: SoakReport, problems: readonly string[]): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, rate: { type: 'string' }, entry: { type: 'string' }, json: { type: 'string' }, 'node-options': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      seconds: { type: 'string' },
+      rate: { type: 'string' },
+      entry: { type: 'string' },
+      json: { type: 'string' },
+      'node-options': { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help === true) {
     process.stdout.write(HELP);

@@ -43,7 +43,10 @@ interface Sample {
 }
 
 async function sample(setup: StartupSetup, kubeconfig: string, name: string): Promise<Sample> {
-  const webhook = await startWebhook({ directory: setup.directory, certificates: setup.certificates, kubeconfig, logLevel: 'info', nodeFlags: setup.webhookNodeFlags }, name);
+  const webhook = await startWebhook(
+    { directory: setup.directory, certificates: setup.certificates, kubeconfig, logLevel: 'info', nodeFlags: setup.webhookNodeFlags },
+    name,
+  );
   try {
     const readyAt = await waitReady(webhook, 30_000, 1);
     const reply = await postHttp1(webhook.admissionPort, setup.certificates.caCert, volumeSnapshotUpdate().body);
@@ -71,7 +74,9 @@ async function point(setup: StartupSetup, name: string, cluster: BenchCluster | 
     firstReviewMs: median(samples.map((entry) => entry.firstReviewMs)),
     idleRssBytes: median(samples.map((entry) => entry.idleRssBytes)),
   };
-  setup.log(`[startup ${name}] ready ${result.readyMs} ms, first review ${result.firstReviewMs} ms, idle RSS ${(result.idleRssBytes / 2 ** 20).toFixed(1)} MiB (medians of ${setup.runs})`);
+  setup.log(
+    `[startup ${name}] ready ${result.readyMs} ms, first review ${result.firstReviewMs} ms, idle RSS ${(result.idleRssBytes / 2 ** 20).toFixed(1)} MiB (medians of ${setup.runs})`,
+  );
   return result;
 }
 
@@ -91,7 +96,9 @@ export async function runStartup(setup: StartupSetup): Promise<StartupPoint[]> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'webhook-node-flags': { type: 'string', default: '' } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '5' }, 'webhook-node-flags': { type: 'string', default: '' } },
+  });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, not ${values.runs}`);
   const directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-startup-'));

@@ -1,5 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { constants, type Http2SecureServer, type Http2ServerRequest, type Http2Stream, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
+import {
+  constants,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2Stream,
+  type Http2ServerResponse,
+  type SecureServerOptions,
+} from 'node:http2';
 import type { ClusterView } from './rules/class-view.ts';
 import type { ReadObject } from './cluster/object-reader.ts';
 import { toErrorBody } from './admission/errors.ts';
@@ -109,7 +116,11 @@ export function buildApp(options: AppOptions): WebhookApp {
     options.metrics.badRequests.inc({ code: body.code });
     const { log: write, suppressed } = mayLog();
     const log = body.statusCode >= 500 ? request.log.error.bind(request.log) : request.log.info.bind(request.log);
-    if (write) log({ code: body.code, method: request.method, url: request.url, err: body.message, ...(suppressed > 0 ? { suppressed } : {}) }, 'request rejected');
+    if (write)
+      log(
+        { code: body.code, method: request.method, url: request.url, err: body.message, ...(suppressed > 0 ? { suppressed } : {}) },
+        'request rejected',
+      );
     if (body.code === 'SVW_ERR_METHOD') void reply.header('allow', 'POST');
     return reply.code(body.statusCode).send(body);
   });

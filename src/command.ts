@@ -64,7 +64,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (cliCommand !== undefined) {
-    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: userDirectory(process.env, process.cwd()) };
+    const io = {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      cwd: userDirectory(process.env, process.cwd()),
+    };
     return (await cliCommand())(rest, io);
   }
   return runServe(serveArgs);

@@ -39,7 +39,11 @@ export const ERRORS = {
   KUBECONFIG_INVALID: define('SVW_ERR_KUBECONFIG_INVALID', 400, 'cannot use the kubeconfig: %s', EXIT_USAGE),
   MANIFEST_SYNTAX: define('SVW_ERR_MANIFEST_SYNTAX', 400, '%s:%s:%s: %s: %s', EXIT_USAGE),
   API_STATUS: define('SVW_ERR_API_STATUS', 502, '%s %s answered %s%s'),
-  API_RESOURCE_GONE: define('SVW_ERR_API_RESOURCE_GONE', 404, '%s %s answered 404: the resource is not served (its CRD was removed, or this version is no longer served)'),
+  API_RESOURCE_GONE: define(
+    'SVW_ERR_API_RESOURCE_GONE',
+    404,
+    '%s %s answered 404: the resource is not served (its CRD was removed, or this version is no longer served)',
+  ),
   API_WATCH_ERROR: define('SVW_ERR_API_WATCH_ERROR', 502, 'WATCH %s: ERROR event %s: %s'),
   CLUSTER_UNREADABLE: define('SVW_ERR_CLUSTER_UNREADABLE', 502, 'cannot list the snapshot classes of %s: %s', EXIT_USAGE),
   API_CONFLICT: define('SVW_ERR_API_CONFLICT', 409, '%s changed under every update (%s tries)'),

@@ -38,7 +38,16 @@ describe.each(['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'])('%s over TLS'
     const client = http2Client(origin, testApp.certificates.caCert);
     try {
       const answers = await Promise.all(
-        ['01', '02', '03', '04', '05', '06', '07'].map((capture) => client.post('/validate?timeout=3s', JSON.stringify(reviewFrom(capture, (r) => { r.apiVersion = version; })))),
+        ['01', '02', '03', '04', '05', '06', '07'].map((capture) =>
+          client.post(
+            '/validate?timeout=3s',
+            JSON.stringify(
+              reviewFrom(capture, (r) => {
+                r.apiVersion = version;
+              }),
+            ),
+          ),
+        ),
       );
       for (const answer of answers) {
         expect(answer.alpn).toBe('h2');
@@ -80,12 +89,40 @@ describe('malformed requests over the wire', () => {
   const notAReview = (change: (review: ReturnType<typeof reviewFrom>) => void) => JSON.stringify(reviewFrom('02', change));
   const malformed: ReadonlyArray<readonly [string, string, string, number, string]> = [
     ['an empty body', '', 'application/json', 400, 'SVW_ERR_BODY_EMPTY'],
-    ['no request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
-    ['the wrong kind', notAReview((review) => { review.kind = 'Pod'; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
-    ['a number as uid', notAReview((review) => { review.request.uid = 42; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
-    ['a number where a name goes', notAReview((review) => {
-      (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 7 };
-    }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW'],
+    [
+      'no request',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+    ],
+    [
+      'the wrong kind',
+      notAReview((review) => {
+        review.kind = 'Pod';
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+    ],
+    [
+      'a number as uid',
+      notAReview((review) => {
+        review.request.uid = 42;
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+    ],
+    [
+      'a number where a name goes',
+      notAReview((review) => {
+        (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 7 };
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+    ],
     ['a wrong content type', JSON.stringify(reviewFrom('02')), 'text/plain', 415, 'SVW_ERR_MEDIA_TYPE'],
   ];
 
@@ -125,10 +162,18 @@ describe('malformed requests over the wire', () => {
 describe('connections', () => {
   it('keeps an idle HTTP/1.1 connection open until the keep-alive timeout, then closes it', async () => {
     const port = Number(new URL(origin).port);
-    const socket = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: testApp.certificates.caCert, ALPNProtocols: ['http/1.1'] });
+    const socket = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: testApp.certificates.caCert,
+      ALPNProtocols: ['http/1.1'],
+    });
     await once(socket, 'secureConnect');
     const body = JSON.stringify(reviewFrom('02'));
-    socket.write(`POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     const [chunk] = (await once(socket, 'data')) as [Buffer];
     const head = chunk.toString('utf8');
     expect(head).toMatch(/^HTTP\/1\.1 200/);
@@ -146,7 +191,14 @@ describe('connections', () => {
     await once(h2, 'secureConnect');
     expect(h2.alpnProtocol).toBe('h2');
     h2.destroy();
-    const old = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: testApp.certificates.caCert, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' });
+    const old = connect({
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: testApp.certificates.caCert,
+      maxVersion: 'TLSv1.1',
+      minVersion: 'TLSv1',
+    });
     const [error] = (await once(old, 'error')) as [Error];
     expect(error.message).toMatch(/protocol|version|alert/i);
   });

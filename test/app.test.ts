@@ -90,7 +90,9 @@ describe('the exchange', () => {
     const { body } = await post('/validate', review);
     const status = (body.response as { status: { message: string; details: { causes: unknown[] } } }).status;
     expect(status.details.causes).toHaveLength(2);
-    expect(status.message).toMatch(/is invalid: \[spec\.source: Invalid value: .*, spec\.volumeSnapshotClassName: Invalid value: "": must not be empty\]$/);
+    expect(status.message).toMatch(
+      /is invalid: \[spec\.source: Invalid value: .*, spec\.volumeSnapshotClassName: Invalid value: "": must not be empty\]$/,
+    );
   });
 
   it.each(['/validate', '/volumesnapshot', '/volumegroupsnapshot'])('serves %s, ignoring the query string', async (path) => {
@@ -126,7 +128,10 @@ describe('the exchange', () => {
     const core = reviewFrom('02', (body) => {
       body.request.resource = { group: '', version: 'v1', resource: 'pods' };
     });
-    expect((await post('/validate', core)).body.response).toMatchObject({ allowed: true, warnings: [expect.stringContaining('does not validate pods/v1:')] });
+    expect((await post('/validate', core)).body.response).toMatchObject({
+      allowed: true,
+      warnings: [expect.stringContaining('does not validate pods/v1:')],
+    });
   });
 
   it('answers nothing of the request but the uid', async () => {
@@ -141,30 +146,126 @@ describe('malformed requests get a 4xx JSON answer that says what is wrong', () 
     ['not JSON', '{"kind": "AdmissionReview",', 'application/json', 400, 'SVW_ERR_BODY_NOT_JSON', /not valid JSON/],
     ['an empty body', undefined, 'application/json', 400, 'SVW_ERR_BODY_EMPTY', /empty/],
     ['an empty body, no content type', undefined, null, 400, 'SVW_ERR_BODY_EMPTY', /empty/],
-    ['no request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body: must have required property 'request'/],
+    [
+      'no request',
+      { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' },
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /body: must have required property 'request'/,
+    ],
     ['a JSON array', [], 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body: must be object/],
     ['a JSON string', '"hello"', 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /must be object/],
-    ['the wrong kind', { ...reviewFrom('02'), kind: 'Pod' }, 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body\.kind: must be equal to constant/],
-    ['the wrong apiVersion', { ...reviewFrom('02'), apiVersion: 'v1' }, 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body\.apiVersion: must be one of/],
-    ['a number as uid', reviewFrom('02', (r) => { r.request.uid = 42; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body\.request\.uid: must be string/],
-    ['an unknown operation', reviewFrom('02', (r) => { r.request.operation = 'PATCH'; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /operation: must be one of/],
+    [
+      'the wrong kind',
+      { ...reviewFrom('02'), kind: 'Pod' },
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /body\.kind: must be equal to constant/,
+    ],
+    [
+      'the wrong apiVersion',
+      { ...reviewFrom('02'), apiVersion: 'v1' },
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /body\.apiVersion: must be one of/,
+    ],
+    [
+      'a number as uid',
+      reviewFrom('02', (r) => {
+        r.request.uid = 42;
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /body\.request\.uid: must be string/,
+    ],
+    [
+      'an unknown operation',
+      reviewFrom('02', (r) => {
+        r.request.operation = 'PATCH';
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /operation: must be one of/,
+    ],
     [
       'a number where a name goes',
-      reviewFrom('02', (r) => { (r.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 7 }; }),
-      'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW',
+      reviewFrom('02', (r) => {
+        (r.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 7 };
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
       /body\.request\.object\.spec\.source\.persistentVolumeClaimName: must be string,null/,
     ],
-    ['a CREATE without object', reviewFrom('02', (r) => { r.request.object = null; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /body\.request\.object: must be set for VolumeSnapshot/],
-    ['an UPDATE without oldObject', reviewFrom('06', (r) => { delete r.request.oldObject; }), 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /oldObject: must be set/],
-    ['a wrong content type', reviewFrom('02'), 'text/plain', 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type "text\/plain": send application\/json$/],
-    ['YAML', 'apiVersion: admission.k8s.io/v1', 'application/yaml', 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type "application\/yaml": send application\/json$/],
+    [
+      'a CREATE without object',
+      reviewFrom('02', (r) => {
+        r.request.object = null;
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /body\.request\.object: must be set for VolumeSnapshot/,
+    ],
+    [
+      'an UPDATE without oldObject',
+      reviewFrom('06', (r) => {
+        delete r.request.oldObject;
+      }),
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /oldObject: must be set/,
+    ],
+    [
+      'a wrong content type',
+      reviewFrom('02'),
+      'text/plain',
+      415,
+      'SVW_ERR_MEDIA_TYPE',
+      /^unsupported content type "text\/plain": send application\/json$/,
+    ],
+    [
+      'YAML',
+      'apiVersion: admission.k8s.io/v1',
+      'application/yaml',
+      415,
+      'SVW_ERR_MEDIA_TYPE',
+      /^unsupported content type "application\/yaml": send application\/json$/,
+    ],
     ['no content type', reviewFrom('02'), null, 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type none: send application\/json$/],
-    ['a body over the limit', { pad: 'x'.repeat(70 * 1024) }, 'application/json', 413, 'SVW_ERR_BODY_TOO_LARGE', /larger than the limit of 65536 bytes/],
+    [
+      'a body over the limit',
+      { pad: 'x'.repeat(70 * 1024) },
+      'application/json',
+      413,
+      'SVW_ERR_BODY_TOO_LARGE',
+      /larger than the limit of 65536 bytes/,
+    ],
     // Parsed as an ordinary key (Kubernetes allows it), so the body is answered as what it is: no review.
-    ['a body whose only key is "__proto__"', '{"__proto__": {"request": {}}}', 'application/json', 400, 'SVW_ERR_BODY_NOT_REVIEW', /request/],
+    [
+      'a body whose only key is "__proto__"',
+      '{"__proto__": {"request": {}}}',
+      'application/json',
+      400,
+      'SVW_ERR_BODY_NOT_REVIEW',
+      /request/,
+    ],
   ];
 
-  const cases = rows.map(([name, payload, contentType, statusCode, code, message]) => ({ name, payload, contentType, statusCode, code, message }));
+  const cases = rows.map(([name, payload, contentType, statusCode, code, message]) => ({
+    name,
+    payload,
+    contentType,
+    statusCode,
+    code,
+    message,
+  }));
 
   it.each(cases)('$name', async ({ payload, contentType, statusCode, code, message }) => {
     const { status, body } = await post('/validate', payload, contentType);
@@ -183,7 +284,10 @@ describe('malformed requests get a 4xx JSON answer that says what is wrong', () 
   it('an unknown path → 404 JSON', async () => {
     const response = await testApp.app.inject({ method: 'POST', url: '/mutate', payload: {} });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ code: 'SVW_ERR_NOT_FOUND', message: 'no route POST /mutate: POST AdmissionReviews to /validate' });
+    expect(response.json()).toMatchObject({
+      code: 'SVW_ERR_NOT_FOUND',
+      message: 'no route POST /mutate: POST AdmissionReviews to /validate',
+    });
   });
 
   it('counts rejected requests by code', async () => {

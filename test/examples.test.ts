@@ -37,7 +37,9 @@ describe('docs/examples', () => {
 
   it('volumesnapshot-update-denied.json is denied: the PVC name is immutable', async () => {
     const { response } = await send('volumesnapshot-update-denied.json');
-    expect(response.status?.message).toContain('spec.source.persistentVolumeClaimName: Invalid value: "other-data": field is immutable (it was "db-data")');
+    expect(response.status?.message).toContain(
+      'spec.source.persistentVolumeClaimName: Invalid value: "other-data": field is immutable (it was "db-data")',
+    );
   });
 
   it('volumesnapshotclass-default.json is allowed (no cluster: no other default known)', async () => {

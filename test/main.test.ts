@@ -9,13 +9,16 @@ import { REPO, runToExit } from './support/webhook-process.ts';
 /** The real process: start-up, configuration errors, and SIGTERM under traffic. */
 
 describe('configuration', () => {
-  it.each([[['--help']], [['-h']], [['serve', '--help']], [['--port', '18999', '--help']]])('%j lists every flag with its environment variable', async (args) => {
-    const { code, stdout } = await runToExit(args);
-    expect(code).toBe(0);
-    for (const text of ['--port', 'SNAPSHOT_WEBHOOK_PORT', '--tls-cert-file', '--kubeconfig', '--drain-seconds', '--body-limit-bytes']) {
-      expect(stdout).toContain(text);
-    }
-  });
+  it.each([[['--help']], [['-h']], [['serve', '--help']], [['--port', '18999', '--help']]])(
+    '%j lists every flag with its environment variable',
+    async (args) => {
+      const { code, stdout } = await runToExit(args);
+      expect(code).toBe(0);
+      for (const text of ['--port', 'SNAPSHOT_WEBHOOK_PORT', '--tls-cert-file', '--kubeconfig', '--drain-seconds', '--body-limit-bytes']) {
+        expect(stdout).toContain(text);
+      }
+    },
+  );
 
   it.each([
     [['--port', '70000'], {}, /--port: must be <= 65535 \(got 70000\)/],
@@ -41,7 +44,16 @@ describe('configuration', () => {
     await once(taken, 'listening');
     const port = String((taken.address() as AddressInfo).port);
     try {
-      const files = await runToExit(['--port', port, '--metrics-port', port, '--tls-cert-file', '/nonexistent/tls.crt', '--tls-private-key-file', '/nonexistent/tls.key']);
+      const files = await runToExit([
+        '--port',
+        port,
+        '--metrics-port',
+        port,
+        '--tls-cert-file',
+        '/nonexistent/tls.crt',
+        '--tls-private-key-file',
+        '/nonexistent/tls.key',
+      ]);
       expect(files.stderr).toContain('/nonexistent/tls.crt');
       expect(files.stderr).not.toContain('EADDRINUSE');
       const kubeconfig = await runToExit(['--port', port, '--metrics-port', port, '--kubeconfig', '/nonexistent/kubeconfig']);

@@ -22,7 +22,10 @@ describe('nodeVersionProblem', () => {
 });
 
 function olderNode(): string | undefined {
-  const candidates = [process.env.npm_node_execpath, ...(spawnSync('which', ['-a', 'node'], { encoding: 'utf8' }).stdout ?? '').split('\n')];
+  const candidates = [
+    process.env.npm_node_execpath,
+    ...(spawnSync('which', ['-a', 'node'], { encoding: 'utf8' }).stdout ?? '').split('\n'),
+  ];
   return candidates.find((path) => {
     if (path === undefined || path === '') return false;
     const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
@@ -51,6 +54,8 @@ describe.skipIf(OLD_NODE === undefined)(`the entry under an old Node (${OLD_NODE
     const run = spawnSync(OLD_NODE ?? 'node', [join(directory, 'main.js'), 'validate', 'x.yaml'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^snapshot-webhook: needs Node\.js 24\.9 or newer, but \S+ is \d+\.\d+\.\d+: run it with Node 24 \(npm ci puts one in node_modules\/\.bin, which npm start uses\)\n$/);
+    expect(run.stderr).toMatch(
+      /^snapshot-webhook: needs Node\.js 24\.9 or newer, but \S+ is \d+\.\d+\.\d+: run it with Node 24 \(npm ci puts one in node_modules\/\.bin, which npm start uses\)\n$/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `npm test`: the type-check, the lint (with the import check) and the fast tier side by side (none of them waits on a
+ * `npm test`: the type-check, the lint (with the import check), the format check and the fast tier side by side (none waits on a
  * clock), then the slow tier alone. Output of the parallel phase is printed per step when it ends,
  * so it does not interleave. Exits non-zero when any step failed, naming it.
  */
@@ -24,6 +24,7 @@ const PARALLEL: readonly Step[] = [
   { name: 'type-check', command: 'tsc', args: ['--noEmit'] },
   { name: 'lint', command: 'eslint', args: ['.'] },
   { name: 'import cycles and layers', command: 'node', args: ['test/tools/import-graph.ts'] },
+  { name: 'format', command: 'prettier', args: ['--check', '--log-level', 'warn', '**/*.{ts,js}'] },
   { name: 'tests (fast tier)', command: 'vitest', args: ['run', '--project', 'fast'] },
 ];
 const SLOW: Step = { name: 'tests (slow tier)', command: 'vitest', args: ['run', '--project', 'slow'] };
@@ -50,7 +51,9 @@ function run(step: Step, buffered: boolean): Promise<Outcome> {
 const started = performance.now();
 const outcomes = await Promise.all(PARALLEL.map((step) => run(step, true)));
 if (outcomes.every((outcome) => outcome.code === 0)) outcomes.push(await run(SLOW, false));
-const summary = outcomes.map(({ name, code, seconds }) => `${name}: ${code === 0 ? 'ok' : `FAILED (exit ${String(code)})`} in ${seconds.toFixed(1)} s`);
+const summary = outcomes.map(
+  ({ name, code, seconds }) => `${name}: ${code === 0 ? 'ok' : `FAILED (exit ${String(code)})`} in ${seconds.toFixed(1)} s`,
+);
 process.stdout.write(`\n${summary.join('\n')}\nnpm test: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 const failed = outcomes.some((outcome) => outcome.code !== 0) || outcomes.length === PARALLEL.length;
 process.exitCode = failed ? 1 : 0;

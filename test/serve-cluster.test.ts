@@ -91,7 +91,9 @@ describe('the default-class rule follows the cluster', () => {
   it('denies a second default for the driver that has one', async () => {
     expect(await allowed(classReview('fast', DRIVER))).toBe(false);
     expect(await allowed(classReview('fast', 'other.csi.example.com'))).toBe(true);
-    expect(await webhook.metrics.registry.metrics()).toMatch(/^snapshot_webhook_violations_total\{rule="volumesnapshotclass-single-default"\} [1-9]/m);
+    expect(await webhook.metrics.registry.metrics()).toMatch(
+      /^snapshot_webhook_violations_total\{rule="volumesnapshotclass-single-default"\} [1-9]/m,
+    );
   });
 
   it('follows a class created, made default, moved to another driver, and deleted', async () => {

@@ -41,7 +41,14 @@ beforeAll(async () => {
   const snapshotGroup = groupsFromCrds('v8.6.0').find((group) => group.name === SNAPSHOT_GROUP);
   api = await FakeApiServer.start({
     groups: [
-      { ...CORE_GROUP, resources: [...CORE_GROUP.resources, resource('persistentvolumeclaims', 'PersistentVolumeClaim', true), resource('persistentvolumes', 'PersistentVolume', false)] },
+      {
+        ...CORE_GROUP,
+        resources: [
+          ...CORE_GROUP.resources,
+          resource('persistentvolumeclaims', 'PersistentVolumeClaim', true),
+          resource('persistentvolumes', 'PersistentVolume', false),
+        ],
+      },
       { name: 'storage.k8s.io', versions: ['v1'], resources: [resource('storageclasses', 'StorageClass', false)] },
       ...(snapshotGroup === undefined ? [] : [snapshotGroup]),
     ],
@@ -56,7 +63,12 @@ beforeAll(async () => {
   });
   api.createObject(STORAGE.contents, {
     metadata: { name: 'snapcontent-1' },
-    spec: { driver: DRIVER, sourceVolumeMode: 'Filesystem', source: { volumeHandle: 'vol-1' }, volumeSnapshotRef: { name: 'db-snap', namespace: NAMESPACE } },
+    spec: {
+      driver: DRIVER,
+      sourceVolumeMode: 'Filesystem',
+      source: { volumeHandle: 'vol-1' },
+      volumeSnapshotRef: { name: 'db-snap', namespace: NAMESPACE },
+    },
   });
   api.createObject(STORAGE.claims, {
     metadata: { name: 'db', namespace: NAMESPACE },
@@ -65,7 +77,10 @@ beforeAll(async () => {
   });
   api.createObject(STORAGE.volumes, { metadata: { name: 'pv-1' }, spec: { csi: { driver: DRIVER, volumeHandle: 'vol-1' } } });
   const kubeconfig = await api.writeKubeconfig(join(directory, 'kubeconfig'));
-  webhook = await serve(testWebhookConfig({ selfSignedCaFile: join(directory, 'ca.crt'), kubeconfig, lookupTimeoutSeconds: 0.5 }), pino({ level: 'silent' }));
+  webhook = await serve(
+    testWebhookConfig({ selfSignedCaFile: join(directory, 'ca.crt'), kubeconfig, lookupTimeoutSeconds: 0.5 }),
+    pino({ level: 'silent' }),
+  );
   client = http2Client(`https://localhost:${webhook.admissionPort}`, readFileSync(join(directory, 'ca.crt'), 'utf8'));
 });
 
@@ -130,7 +145,13 @@ describe('restores and clones through the server', () => {
   it('refuses a restore with a StorageClass of another driver, and a clone smaller than its source', async () => {
     const wrongDriver = await answer(claimReview('restored', restore('10Gi', { storageClassName: 'ebs' })));
     expect(wrongDriver.status?.details.causes.map((cause) => cause.field)).toEqual(['spec.storageClassName']);
-    const clone = await answer(claimReview('copy', { storageClassName: 'fast', resources: { requests: { storage: '5Gi' } }, dataSource: { kind: 'PersistentVolumeClaim', name: 'db' } }));
+    const clone = await answer(
+      claimReview('copy', {
+        storageClassName: 'fast',
+        resources: { requests: { storage: '5Gi' } },
+        dataSource: { kind: 'PersistentVolumeClaim', name: 'db' },
+      }),
+    );
     expect(clone.status?.message).toContain('must be at least the size of the source PVC, 10Gi ("db")');
   });
 
@@ -138,21 +159,43 @@ describe('restores and clones through the server', () => {
     api.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass('ebs-snapclass', 'ebs.csi.aws.com', {}));
     const review = reviewFrom('02', (body) => {
       body.request.namespace = NAMESPACE;
-      body.request.object = { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', metadata: { name: 'snap', namespace: NAMESPACE }, spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: 'ebs-snapclass' } };
+      body.request.object = {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshot',
+        metadata: { name: 'snap', namespace: NAMESPACE },
+        spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: 'ebs-snapclass' },
+      };
     });
     const deadline = Date.now() + 10_000;
     let response = await answer(review);
     // The class reaches the cache through the watch a moment after it is created.
     while (response.allowed && Date.now() < deadline) response = await answer(review);
-    expect(response.status?.message).toContain(`VolumeSnapshotClass "ebs-snapclass" is for driver ebs.csi.aws.com, but PVC "db" was provisioned by ${DRIVER}`);
+    expect(response.status?.message).toContain(
+      `VolumeSnapshotClass "ebs-snapclass" is for driver ebs.csi.aws.com, but PVC "db" was provisioned by ${DRIVER}`,
+    );
   });
 
-  const clone = (extra: JsonObject) => ({ storageClassName: 'fast', resources: { requests: { storage: '10Gi' } }, dataSource: { kind: 'PersistentVolumeClaim', name: 'db' }, ...extra });
+  const clone = (extra: JsonObject) => ({
+    storageClassName: 'fast',
+    resources: { requests: { storage: '10Gi' } },
+    dataSource: { kind: 'PersistentVolumeClaim', name: 'db' },
+    ...extra,
+  });
 
   it.each([
-    ['rule 20, restore volume mode', restore('10Gi', { volumeMode: 'Block' }), restore('10Gi', { volumeMode: 'Filesystem' }), 'spec.volumeMode'],
+    [
+      'rule 20, restore volume mode',
+      restore('10Gi', { volumeMode: 'Block' }),
+      restore('10Gi', { volumeMode: 'Filesystem' }),
+      'spec.volumeMode',
+    ],
     ['rule 20, restore driver', restore('10Gi', { storageClassName: 'ebs' }), restore('10Gi'), 'spec.storageClassName'],
-    ['rule 21, clone size', clone({ resources: { requests: { storage: '9Gi' } } }), clone({ resources: { requests: { storage: '10Gi' } } }), 'spec.resources.requests.storage'],
+    [
+      'rule 21, clone size',
+      clone({ resources: { requests: { storage: '9Gi' } } }),
+      clone({ resources: { requests: { storage: '10Gi' } } }),
+      'spec.resources.requests.storage',
+    ],
     ['rule 21, clone StorageClass', clone({ storageClassName: 'ebs' }), clone({}), 'spec.storageClassName'],
     ['rule 21, clone volume mode', clone({ volumeMode: 'Block' }), clone({ volumeMode: 'Filesystem' }), 'spec.volumeMode'],
   ])('%s: one denied on its field, the other allowed', async (_rule, bad, good, field) => {
@@ -162,7 +205,9 @@ describe('restores and clones through the server', () => {
   });
 
   it('allows with a warning when the snapshot does not exist', async () => {
-    const response = await answer(claimReview('restored', restore('1Gi', { dataSource: { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: 'nope' } })));
+    const response = await answer(
+      claimReview('restored', restore('1Gi', { dataSource: { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: 'nope' } })),
+    );
     expect(response.allowed).toBe(true);
     expect(response.warnings).toEqual([`VolumeSnapshot "${NAMESPACE}/nope" does not exist: the PVC stays Pending until it exists`]);
   });
@@ -175,7 +220,9 @@ describe('restores and clones through the server', () => {
       const response = await answer(claimReview('restored', restore('1Gi')));
       expect(Date.now() - started).toBeLessThan(2_500);
       expect(response.allowed).toBe(true);
-      expect(response.warnings).toEqual([`could not check VolumeSnapshot "${NAMESPACE}/db-snap" (no answer within 0.5 s): created unchecked`]);
+      expect(response.warnings).toEqual([
+        `could not check VolumeSnapshot "${NAMESPACE}/db-snap" (no answer within 0.5 s): created unchecked`,
+      ]);
     } finally {
       api.stalledPaths.delete(path);
     }

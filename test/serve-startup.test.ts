@@ -52,13 +52,20 @@ describe('serve, while the certificate is still being obtained', () => {
   it('is live but not ready, then ready once it serves', async () => {
     const metricsPort = await unusedPort();
     const kubeconfig = await api.writeKubeconfig(join(directory, 'kubeconfig'));
-    const selfManaged = { tlsSecret: `${NAMESPACE}/snapshot-webhook-tls`, webhookConfiguration: 'snapshot-webhook', service: `${NAMESPACE}/snapshot-webhook` };
+    const selfManaged = {
+      tlsSecret: `${NAMESPACE}/snapshot-webhook-tls`,
+      webhookConfiguration: 'snapshot-webhook',
+      service: `${NAMESPACE}/snapshot-webhook`,
+    };
     await api.setUnreachable(true);
     const starting = serve(testWebhookConfig({ metricsPort, kubeconfig, ...selfManaged }), pino({ level: 'silent' }));
     try {
       const live = await waitForProbe(metricsPort, '/livez');
       expect(live).toEqual({ status: 200, text: 'ok\n' });
-      expect(await probe(metricsPort, '/readyz')).toEqual({ status: 503, text: 'not ready: starting: serving certificate not loaded yet\n' });
+      expect(await probe(metricsPort, '/readyz')).toEqual({
+        status: 503,
+        text: 'not ready: starting: serving certificate not loaded yet\n',
+      });
     } finally {
       await api.setUnreachable(false);
     }
@@ -78,7 +85,10 @@ describe('serve, while the certificate is still being obtained', () => {
     const address = blocker.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      const failing = serve(testWebhookConfig({ port, metricsPort, selfSignedCaFile: join(directory, 'ca.crt') }), pino({ level: 'silent' }));
+      const failing = serve(
+        testWebhookConfig({ port, metricsPort, selfSignedCaFile: join(directory, 'ca.crt') }),
+        pino({ level: 'silent' }),
+      );
       await expect(failing).rejects.toMatchObject({ code: 'EADDRINUSE' });
       await expect(probe(metricsPort, '/livez')).rejects.toThrow();
     } finally {

@@ -35,7 +35,12 @@ const clientNodeWithoutSideEffects: Plugin = {
     });
     builder.onResolve({ filter: /^@kubernetes\/client-node$/ }, async (args) => {
       if (args.pluginData === 'resolved') return undefined;
-      const found = await builder.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolved' });
+      const found = await builder.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolved',
+      });
       return found.errors.length > 0 ? found : { ...found, sideEffects: false };
     });
   },
@@ -55,7 +60,11 @@ export function precompiledValidators(): string {
 const validatorsCompiledAhead: Plugin = {
   name: 'validators-compiled-ahead',
   setup(builder) {
-    builder.onLoad({ filter: /[/\\]src[/\\]schema-validators\.ts$/ }, () => ({ contents: precompiledValidators(), loader: 'js', resolveDir: REPO }));
+    builder.onLoad({ filter: /[/\\]src[/\\]schema-validators\.ts$/ }, () => ({
+      contents: precompiledValidators(),
+      loader: 'js',
+      resolveDir: REPO,
+    }));
   },
 };
 

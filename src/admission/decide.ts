@@ -46,9 +46,7 @@ function unknownResourceWarning(request: AdmissionRequest): Warning {
   const name = group === '' ? `${resource}/${version}` : `${resource}.${group}/${version}`;
   return {
     rule: 'unknown-resource',
-    message:
-      `the snapshot webhook does not validate ${name}: ` +
-      'check the rules of its ValidatingWebhookConfiguration',
+    message: `the snapshot webhook does not validate ${name}: ` + 'check the rules of its ValidatingWebhookConfiguration',
   };
 }
 

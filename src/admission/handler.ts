@@ -42,7 +42,9 @@ export function reviewHandler(options: HandlerOptions) {
     const { readObject } = options;
     if (lookups === undefined || readObject === undefined || !isWrite(review.request)) return finish(review, context, log);
     const deadline = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
-    return gatherObjects(lookups, ruleRequestOf(review.request), readObject, deadline).then((objects) => finish(review, { ...context, objects }, log));
+    return gatherObjects(lookups, ruleRequestOf(review.request), readObject, deadline).then((objects) =>
+      finish(review, { ...context, objects }, log),
+    );
   };
 
   function finish(review: AdmissionReview, context: RuleContext, log: FastifyBaseLogger): ReviewAnswer {

@@ -57,7 +57,8 @@ const pools = new WeakMap<KubeConfig, { readonly agent: HttpsAgent; readonly unt
  * the same TLS settings.
  */
 function pooledAgent(kubeConfig: KubeConfig, cluster: Cluster, options: RequestOptions): HttpAgent | HttpsAgent | undefined {
-  if (cluster.proxyUrl !== undefined || cluster.server.startsWith('http:')) return typeof options.agent === 'object' ? options.agent : undefined;
+  if (cluster.proxyUrl !== undefined || cluster.server.startsWith('http:'))
+    return typeof options.agent === 'object' ? options.agent : undefined;
   const now = performance.now();
   const pool = pools.get(kubeConfig);
   if (pool !== undefined && now < pool.until) return pool.agent;
@@ -93,7 +94,10 @@ export async function sendToApi(kubeConfig: KubeConfig, options: ApiRequest): Pr
     url.searchParams.set(key, value);
   }
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers: Record<string, string> = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+  };
   const requestOptions: RequestOptions = { method: options.method, headers };
   await kubeConfig.applyToHTTPSOptions(requestOptions);
   requestOptions.agent = pooledAgent(kubeConfig, cluster, requestOptions);

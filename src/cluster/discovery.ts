@@ -73,13 +73,21 @@ function expectOk(path: string, status: number, body: unknown): void {
 /** The versions of an APIGroup document. */
 function servedVersions(body: unknown): Set<string> {
   const versions = field(body, 'versions');
-  return new Set(asArray(versions).map((entry) => field(entry, 'version')).filter(isString));
+  return new Set(
+    asArray(versions)
+      .map((entry) => field(entry, 'version'))
+      .filter(isString),
+  );
 }
 
 /** The resource names of an APIResourceList document. */
 function resourceNames(body: unknown): Set<string> {
   const resources = field(body, 'resources');
-  return new Set(asArray(resources).map((entry) => field(entry, 'name')).filter(isString));
+  return new Set(
+    asArray(resources)
+      .map((entry) => field(entry, 'name'))
+      .filter(isString),
+  );
 }
 
 function field(value: unknown, key: string): unknown {

@@ -79,7 +79,12 @@ function watchResets(session: ServerHttp2Session, cutSession: (session: ServerHt
  * GOAWAY and destroy at once: close() would wait for the open streams, which is what the client
  * holds over us. The session's socket goes too (a destroyed session does not always end its socket).
  */
-function cut(session: ServerHttp2Session, socket: Socket | undefined, reason: SessionCloseReason, onClose: (reason: SessionCloseReason) => void): void {
+function cut(
+  session: ServerHttp2Session,
+  socket: Socket | undefined,
+  reason: SessionCloseReason,
+  onClose: (reason: SessionCloseReason) => void,
+): void {
   if (session.destroyed || cutting.has(session)) return;
   cutting.add(session);
   onClose(reason);

@@ -29,7 +29,8 @@ export function jsonBodyParser(budget: JsonBudget): (request: WithHeaders, body:
 
 function bodyProblem(contentType: string, body: Buffer, budget: JsonBudget): WebhookError | undefined {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/iu.exec(contentType)?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return new WebhookError('MEDIA_TYPE', JSON.stringify(contentType.slice(0, 100)));
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    return new WebhookError('MEDIA_TYPE', JSON.stringify(contentType.slice(0, 100)));
   if (body.length === 0) return new WebhookError('BODY_EMPTY');
   const problem = jsonBudgetProblem(body, budget);
   if (problem === undefined) return undefined;

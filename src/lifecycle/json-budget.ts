@@ -46,7 +46,10 @@ export function jsonBudgetProblem(body: Uint8Array, budget: JsonBudget): BudgetP
       return { exceeded: 'depth', message: `body: nests deeper than ${budget.maxDepth} levels (a review nests about 10)` };
     }
     if (values > budget.maxValues) {
-      return { exceeded: 'values', message: `it holds more than ${budget.maxValues} values (a review of objects etcd can store holds far fewer)` };
+      return {
+        exceeded: 'values',
+        message: `it holds more than ${budget.maxValues} values (a review of objects etcd can store holds far fewer)`,
+      };
     }
   }
   return undefined;

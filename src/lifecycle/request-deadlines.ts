@@ -89,7 +89,9 @@ export function requestTimeoutClientErrorHandler(requestTimeoutMs: number) {
     const { status, body } = clientErrorAnswer(error, requestTimeoutMs);
     const text = JSON.stringify(body);
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      socket.write(
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      );
     }
     socket.destroy();
   };

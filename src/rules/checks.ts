@@ -24,12 +24,7 @@ export interface ImmutableOptions {
 }
 
 /** Immutability applies on every UPDATE, ratcheting or not. */
-export function checkImmutable(
-  rule: string,
-  request: RuleRequest,
-  path: string,
-  options: ImmutableOptions = {},
-): Violation[] {
+export function checkImmutable(rule: string, request: RuleRequest, path: string, options: ImmutableOptions = {}): Violation[] {
   if (request.operation !== 'UPDATE') return [];
   const before = valueAt(request.oldObject, path);
   const after = valueAt(request.object, path);
@@ -99,12 +94,7 @@ function requiredName(rule: string, request: RuleRequest, path: string, { what, 
   return nameViolations(rule, path, value, problemsOf);
 }
 
-function nameViolations(
-  rule: string,
-  path: string,
-  value: unknown,
-  problemsOf: (name: string) => string[],
-): Violation[] {
+function nameViolations(rule: string, path: string, value: unknown, problemsOf: (name: string) => string[]): Violation[] {
   if (typeof value !== 'string') return [invalid(rule, path, value, 'must be a string')];
   return problemsOf(value).map((problem) => invalid(rule, path, value, problem));
 }

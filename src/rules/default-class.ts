@@ -56,8 +56,7 @@ function annotationPath(kind: DefaultClassKind): string {
 
 function conflictDetail(kind: DefaultClassKind, driver: string, others: readonly string[]): string {
   const quoted = others.map((name) => `"${name}"`).join(', ');
-  const existing =
-    others.length === 1 ? `a default ${kind.kind}, ${quoted}` : `${others.length} default ${kind.kind}es: ${quoted}`;
+  const existing = others.length === 1 ? `a default ${kind.kind}, ${quoted}` : `${others.length} default ${kind.kind}es: ${quoted}`;
   const commands = others.map((name) => `kubectl annotate ${kind.resource} ${name} ${kind.annotationKey}-`).join('; ');
   return (
     `driver "${driver}" already has ${existing}; only one default per driver is allowed ` +

@@ -61,7 +61,12 @@ function restoreVerdict(request: RuleRequest, source: DataSource, objects: Clust
     warnings: [
       ...lookupWarnings('restore-source-missing', objects, [source.ref], 'the PVC stays Pending until it exists'),
       ...snapshotStateWarnings(source, snapshot),
-      ...lookupWarnings('restore-storage-class-missing', objects, [...storageClassRef(request.object)], 'the PVC stays Pending until it exists'),
+      ...lookupWarnings(
+        'restore-storage-class-missing',
+        objects,
+        [...storageClassRef(request.object)],
+        'the PVC stays Pending until it exists',
+      ),
       ...lookupWarnings('restore-source-missing', objects, snapshotRefs(snapshot), 'the snapshot cannot be restored until it exists'),
     ],
   };
@@ -137,7 +142,11 @@ function cloneVerdict(request: RuleRequest, source: DataSource, objects: Cluster
 }
 
 function cloneViolations(request: RuleRequest, source: DataSource, claim: KubeObject): Violation[] {
-  return [...cloneSizeViolations(request, source, claim), ...cloneClassViolations(request, source, claim), ...cloneModeViolations(request, source, claim)];
+  return [
+    ...cloneSizeViolations(request, source, claim),
+    ...cloneClassViolations(request, source, claim),
+    ...cloneModeViolations(request, source, claim),
+  ];
 }
 
 function cloneSizeViolations(request: RuleRequest, source: DataSource, claim: KubeObject): Violation[] {
@@ -145,7 +154,14 @@ function cloneSizeViolations(request: RuleRequest, source: DataSource, claim: Ku
   const sizeText = stringAt(claim, 'status.capacity.storage') ?? stringAt(claim, 'spec.resources.requests.storage');
   const size = sizeText === undefined ? undefined : parseQuantity(sizeText);
   if (requested === undefined || size === undefined || compareQuantities(requested.quantity, size) >= 0) return [];
-  return [invalid('clone-size', 'spec.resources.requests.storage', requested.text, `must be at least the size of the source PVC, ${sizeText ?? ''} ("${source.ref.name}")`)];
+  return [
+    invalid(
+      'clone-size',
+      'spec.resources.requests.storage',
+      requested.text,
+      `must be at least the size of the source PVC, ${sizeText ?? ''} ("${source.ref.name}")`,
+    ),
+  ];
 }
 
 function cloneClassViolations(request: RuleRequest, source: DataSource, claim: KubeObject): Violation[] {
@@ -160,5 +176,12 @@ function cloneModeViolations(request: RuleRequest, source: DataSource, claim: Ku
   const mode = volumeModeOf(request.object);
   const sourceMode = volumeModeOf(claim);
   if (mode === sourceMode) return [];
-  return [invalid('clone-volume-mode', 'spec.volumeMode', mode, `must be ${sourceMode}, the volume mode of the source PVC ("${source.ref.name}")`)];
+  return [
+    invalid(
+      'clone-volume-mode',
+      'spec.volumeMode',
+      mode,
+      `must be ${sourceMode}, the volume mode of the source PVC ("${source.ref.name}")`,
+    ),
+  ];
 }

@@ -29,11 +29,7 @@ export interface RuleContext {
 }
 
 /** The `reason` of a Kubernetes StatusCause, as the API server's own validation uses them. */
-export type CauseReason =
-  | 'FieldValueInvalid'
-  | 'FieldValueRequired'
-  | 'FieldValueForbidden'
-  | 'FieldValueNotSupported';
+export type CauseReason = 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueNotSupported';
 
 /** One field error, in the shape of Kubernetes' field.Error. */
 export interface Violation {

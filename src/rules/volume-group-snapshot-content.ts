@@ -9,10 +9,7 @@ const REF = 'spec.volumeGroupSnapshotRef';
 
 export const volumeGroupSnapshotContentRules: ResourceRules = (request) => ({
   violations: [
-    ...checkExactlyOne(
-      'volumegroupsnapshotcontent-source',
-      request,
-      {
+    ...checkExactlyOne('volumegroupsnapshotcontent-source', request, {
       path: 'spec.source',
       fields: ['volumeHandles', 'groupSnapshotHandles'],
       hint: 'volumeHandles for a dynamically provisioned group snapshot, or groupSnapshotHandles for a pre-provisioned one',
@@ -34,7 +31,11 @@ function groupSnapshotHandlesChecks(request: RuleRequest): Violation[] {
   return (['volumeGroupSnapshotHandle', 'volumeSnapshotHandles'] as const)
     .filter((field) => !isSet(valueAt(handles, field)))
     .map((field) =>
-      required('volumegroupsnapshotcontent-source', `${HANDLES}.${field}`, 'a pre-provisioned group snapshot needs both volumeGroupSnapshotHandle and volumeSnapshotHandles'),
+      required(
+        'volumegroupsnapshotcontent-source',
+        `${HANDLES}.${field}`,
+        'a pre-provisioned group snapshot needs both volumeGroupSnapshotHandle and volumeSnapshotHandles',
+      ),
     );
 }
 

@@ -8,10 +8,7 @@ const SELECTOR = 'spec.source.selector';
 
 export const volumeGroupSnapshotRules: ResourceRules = (request) => ({
   violations: [
-    ...checkExactlyOne(
-      'volumegroupsnapshot-source',
-      request,
-      {
+    ...checkExactlyOne('volumegroupsnapshot-source', request, {
       path: 'spec.source',
       fields: ['selector', 'volumeGroupSnapshotContentName'],
       hint: 'selector to snapshot the PVCs it selects, or volumeGroupSnapshotContentName to bind a pre-provisioned VolumeGroupSnapshotContent',

@@ -38,7 +38,12 @@ export function claimVerdict(request: RuleRequest, context: RuleContext): Verdic
   const phase = stringAt(claim, 'status.phase');
   const unbound =
     phase !== undefined && phase !== 'Bound'
-      ? [{ rule: 'volumesnapshot-claim-unbound', message: `PersistentVolumeClaim "${ref.name}" is not bound (phase ${phase}): the snapshot is taken once it is` }]
+      ? [
+          {
+            rule: 'volumesnapshot-claim-unbound',
+            message: `PersistentVolumeClaim "${ref.name}" is not bound (phase ${phase}): the snapshot is taken once it is`,
+          },
+        ]
       : [];
   const volume = volumeRef(claim);
   return {

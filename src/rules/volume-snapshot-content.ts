@@ -4,10 +4,7 @@ import type { ResourceRules } from './types.ts';
 /** Rules 5–8 of docs/rules.md: VolumeSnapshotContent. */
 export const volumeSnapshotContentRules: ResourceRules = (request, context) => ({
   violations: [
-    ...checkExactlyOne(
-      'volumesnapshotcontent-source',
-      request,
-      {
+    ...checkExactlyOne('volumesnapshotcontent-source', request, {
       path: 'spec.source',
       fields: ['volumeHandle', 'snapshotHandle'],
       hint: 'volumeHandle for a dynamically provisioned snapshot, or snapshotHandle for a pre-provisioned one',
@@ -20,12 +17,7 @@ export const volumeSnapshotContentRules: ResourceRules = (request, context) => (
     ...(context.options.preventVolumeModeConversion
       ? checkImmutable('volumesnapshotcontent-volume-mode', request, 'spec.sourceVolumeMode', { onceSet: true })
       : []),
-    ...checkObjectReference(
-      'volumesnapshotcontent-ref',
-      request,
-      'spec.volumeSnapshotRef',
-      'VolumeSnapshot this content is bound to',
-    ),
+    ...checkObjectReference('volumesnapshotcontent-ref', request, 'spec.volumeSnapshotRef', 'VolumeSnapshot this content is bound to'),
     ...checkOptionalName('volumesnapshotcontent-class-name', request, 'spec.volumeSnapshotClassName'),
   ],
   warnings: [],

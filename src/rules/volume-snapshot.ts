@@ -9,23 +9,20 @@ const CLASS_NAME = 'spec.volumeSnapshotClassName';
 export const volumeSnapshotRules: ResourceRules = (request, context) => {
   const claim = claimVerdict(request, context);
   return {
-  violations: [
-    ...checkExactlyOne(
-      'volumesnapshot-source',
-      request,
-      {
-      path: 'spec.source',
-      fields: ['persistentVolumeClaimName', 'volumeSnapshotContentName'],
-      hint: 'persistentVolumeClaimName to snapshot a PVC, or volumeSnapshotContentName to bind a pre-provisioned VolumeSnapshotContent',
-    }),
-    ...checkOptionalName('volumesnapshot-source', request, 'spec.source.persistentVolumeClaimName'),
-    ...checkOptionalName('volumesnapshot-source', request, 'spec.source.volumeSnapshotContentName'),
-    ...checkImmutable('volumesnapshot-source-immutable', request, 'spec.source.persistentVolumeClaimName'),
-    ...checkImmutable('volumesnapshot-source-immutable', request, 'spec.source.volumeSnapshotContentName'),
-    ...checkOptionalName('volumesnapshot-class-name', request, CLASS_NAME),
-    ...claim.violations,
-  ],
-  warnings: [...classWarnings(request, context), ...claim.warnings],
+    violations: [
+      ...checkExactlyOne('volumesnapshot-source', request, {
+        path: 'spec.source',
+        fields: ['persistentVolumeClaimName', 'volumeSnapshotContentName'],
+        hint: 'persistentVolumeClaimName to snapshot a PVC, or volumeSnapshotContentName to bind a pre-provisioned VolumeSnapshotContent',
+      }),
+      ...checkOptionalName('volumesnapshot-source', request, 'spec.source.persistentVolumeClaimName'),
+      ...checkOptionalName('volumesnapshot-source', request, 'spec.source.volumeSnapshotContentName'),
+      ...checkImmutable('volumesnapshot-source-immutable', request, 'spec.source.persistentVolumeClaimName'),
+      ...checkImmutable('volumesnapshot-source-immutable', request, 'spec.source.volumeSnapshotContentName'),
+      ...checkOptionalName('volumesnapshot-class-name', request, CLASS_NAME),
+      ...claim.violations,
+    ],
+    warnings: [...classWarnings(request, context), ...claim.warnings],
   };
 };
 

@@ -200,10 +200,7 @@ class CertificateFileWatcher implements CertificateSource {
     try {
       listener(certificate);
     } catch (error) {
-      this.#options.logger.error(
-        { error: describeError(error) },
-        'applying the new serving certificate failed',
-      );
+      this.#options.logger.error({ error: describeError(error) }, 'applying the new serving certificate failed');
     }
   }
 }

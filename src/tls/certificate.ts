@@ -57,11 +57,7 @@ const TEXT_AFTER_END = /-----END CERTIFICATE-----[ \t]*[^\s]/;
  * Parses and checks a certificate (chain) and its key.
  * @throws WebhookError CERTIFICATE_INVALID saying what is wrong and with which input.
  */
-export function loadServingCertificate(
-  certPem: string,
-  keyPem: string,
-  labels: CertificateLabels = DEFAULT_LABELS,
-): ServingCertificate {
+export function loadServingCertificate(certPem: string, keyPem: string, labels: CertificateLabels = DEFAULT_LABELS): ServingCertificate {
   const chain = parseChain(certPem, labels.certificate);
   const leaf = chain[0] as X509Certificate;
   const key = parseKey(keyPem, labels.key);

@@ -70,9 +70,7 @@ function endLine(pem: string): string {
   return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
-export async function generateCertificateAuthority(
-  options: CertificateAuthorityOptions = {},
-): Promise<CertificateAuthority> {
+export async function generateCertificateAuthority(options: CertificateAuthorityOptions = {}): Promise<CertificateAuthority> {
   const dates = validity(options.validityDays ?? 365);
   const generated = await generate([{ name: 'commonName', value: options.commonName ?? 'snapshot-webhook CA' }], {
     keyType: KEY_TYPE,
@@ -96,21 +94,18 @@ export async function generateServingCertificate(
   ];
   if (altNames.length === 0) throw new TypeError('a serving certificate needs at least one DNS name or IP address');
   const dates = validity(options.validityDays);
-  const generated = await generate(
-    [{ name: 'commonName', value: options.dnsNames[0] ?? options.ipAddresses[0] }],
-    {
-      keyType: KEY_TYPE,
-      algorithm: SIGNATURE_HASH,
-      ...dates,
-      ca: { key: ca.key, cert: ca.cert },
-      extensions: [
-        { name: 'basicConstraints', cA: false, critical: true },
-        { name: 'keyUsage', digitalSignature: true, critical: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames },
-      ],
-    },
-  );
+  const generated = await generate([{ name: 'commonName', value: options.dnsNames[0] ?? options.ipAddresses[0] }], {
+    keyType: KEY_TYPE,
+    algorithm: SIGNATURE_HASH,
+    ...dates,
+    ca: { key: ca.key, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  });
   return { cert: endLine(generated.cert), key: endLine(generated.private), notBefore: dates.notBeforeDate, notAfter: dates.notAfterDate };
 }
 
@@ -119,9 +114,7 @@ export async function generateServingCertificate(
  * `curl --cacert <caFile> https://localhost:8443/...` works. Nothing is reused across starts:
  * the key never touches the disk.
  */
-export async function generateDevelopmentCertificates(
-  options: DevelopmentCertificateOptions,
-): Promise<DevelopmentCertificates> {
+export async function generateDevelopmentCertificates(options: DevelopmentCertificateOptions): Promise<DevelopmentCertificates> {
   const ca = await generateCertificateAuthority({ commonName: 'snapshot-webhook development CA', validityDays: 30 });
   const serving = await generateServingCertificate(ca, {
     dnsNames: unique(['localhost', ...(options.dnsNames ?? [])]),

@@ -22,7 +22,12 @@ async function decisionLines(level: string, options: Partial<AppOptions> = {}): 
   });
   const { app } = await createTestApp({ logger: pino({ level, base: { name: 'snapshot-webhook' } }, sink), ...options });
   for (const payload of [allowed, denied]) {
-    await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    await app.inject({
+      method: 'POST',
+      url: '/validate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
   }
   await app.close();
   return lines.filter((line) => String(line.msg).startsWith('review '));

@@ -3,12 +3,7 @@
  * with the bench's classes in its caches, a 200 and the answer the bench expects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  groupSnapshotClasses,
-  LARGE_OBJECT_BYTES,
-  scenarios,
-  snapshotClasses,
-} from '../../bench/scenarios.ts';
+import { groupSnapshotClasses, LARGE_OBJECT_BYTES, scenarios, snapshotClasses } from '../../bench/scenarios.ts';
 import { ClassIndex } from '../../src/cluster/class-index.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import type { ClusterView } from '../../src/rules/class-view.ts';

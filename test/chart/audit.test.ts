@@ -9,12 +9,19 @@ describe('the audit CronJob (audit.enabled)', () => {
   const get = renderMatrix({
     defaults: {},
     enabled: { audit: { enabled: true } } satisfies Values,
-    tuned: { audit: { enabled: true, schedule: '0 3 * * *', output: 'json', activeDeadlineSeconds: 1200 }, podSecurityContext: { runAsUser: null } } satisfies Values,
+    tuned: {
+      audit: { enabled: true, schedule: '0 3 * * *', output: 'json', activeDeadlineSeconds: 1200 },
+      podSecurityContext: { runAsUser: null },
+    } satisfies Values,
   });
 
   it('is not rendered by default', () => {
     expect(get('defaults').all('CronJob')).toEqual([]);
-    expect(get('defaults').all('ClusterRole').map((role) => role.metadata.name)).toEqual([FULLNAME]);
+    expect(
+      get('defaults')
+        .all('ClusterRole')
+        .map((role) => role.metadata.name),
+    ).toEqual([FULLNAME]);
   });
 
   it('runs audit once per schedule, never two at a time, with no retry, from the webhook image', () => {
@@ -28,7 +35,11 @@ describe('the audit CronJob (audit.enabled)', () => {
     expect(container.image).toBe(get('enabled').container.image);
     expect(pod.serviceAccountName).toBe(AUDIT);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     const tuned = get('tuned').one<CronJob>('CronJob');
     expect(tuned.spec.schedule).toBe('0 3 * * *');
     expect(tuned.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(1200);
@@ -37,7 +48,9 @@ describe('the audit CronJob (audit.enabled)', () => {
   });
 
   it('may list the six snapshot kinds and nothing else, through its own ServiceAccount', () => {
-    const role = get('enabled').all<Role>('ClusterRole').find((candidate) => candidate.metadata.name === AUDIT);
+    const role = get('enabled')
+      .all<Role>('ClusterRole')
+      .find((candidate) => candidate.metadata.name === AUDIT);
     expect(grants(role?.rules ?? [])).toEqual([
       'groupsnapshot.storage.k8s.io volumegroupsnapshotclasses *any* list',
       'groupsnapshot.storage.k8s.io volumegroupsnapshotcontents *any* list',
@@ -46,9 +59,15 @@ describe('the audit CronJob (audit.enabled)', () => {
       'snapshot.storage.k8s.io volumesnapshotcontents *any* list',
       'snapshot.storage.k8s.io volumesnapshots *any* list',
     ]);
-    const binding = get('enabled').all<RoleBinding>('ClusterRoleBinding').find((candidate) => candidate.metadata.name === AUDIT);
+    const binding = get('enabled')
+      .all<RoleBinding>('ClusterRoleBinding')
+      .find((candidate) => candidate.metadata.name === AUDIT);
     expect(binding?.roleRef).toMatchObject({ kind: 'ClusterRole', name: AUDIT });
     expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: AUDIT, namespace: NAMESPACE }]);
-    expect(get('enabled').all('ServiceAccount').map((account) => account.metadata.name)).toContain(AUDIT);
+    expect(
+      get('enabled')
+        .all('ServiceAccount')
+        .map((account) => account.metadata.name),
+    ).toContain(AUDIT);
   });
 });

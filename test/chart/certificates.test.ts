@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CERT_MANAGER_VALUES,
-  EXISTING_SECRET_VALUES,
-  FULLNAME,
-  NAMESPACE,
-  helmTemplate,
-  type Values,
-} from './chart.ts';
+import { CERT_MANAGER_VALUES, EXISTING_SECRET_VALUES, FULLNAME, NAMESPACE, helmTemplate, type Values } from './chart.ts';
 import { renderMatrix } from './render-matrix.ts';
 import type { Certificate, Issuer } from './k8s-types.ts';
 
@@ -71,7 +64,10 @@ describe('certificates.mode', () => {
 
   it('existingSecret: refuses a caBundle that is base64 but not a PEM certificate', async () => {
     const result = await helmTemplate({
-      certificates: { mode: 'existingSecret', existingSecret: { name: 'tls', caBundle: Buffer.from('not a certificate').toString('base64') } },
+      certificates: {
+        mode: 'existingSecret',
+        existingSecret: { name: 'tls', caBundle: Buffer.from('not a certificate').toString('base64') },
+      },
     });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('certificates.existingSecret.caBundle must be the base64 encoding of a PEM certificate');

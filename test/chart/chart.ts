@@ -179,9 +179,7 @@ export function allPodSpecs(rendered: Rendered): { owner: string; spec: Pod['spe
     ...rendered.all<Deployment>('Deployment').map((d) => ({ owner: `Deployment/${d.metadata.name}`, spec: d.spec.template.spec })),
     ...rendered.all<Pod>('Pod').map((p) => ({ owner: `Pod/${p.metadata.name}`, spec: p.spec })),
     ...rendered.all<Job>('Job').map((j) => ({ owner: `Job/${j.metadata.name}`, spec: j.spec.template.spec })),
-    ...rendered
-      .all<CronJob>('CronJob')
-      .map((c) => ({ owner: `CronJob/${c.metadata.name}`, spec: c.spec.jobTemplate.spec.template.spec })),
+    ...rendered.all<CronJob>('CronJob').map((c) => ({ owner: `CronJob/${c.metadata.name}`, spec: c.spec.jobTemplate.spec.template.spec })),
   ];
 }
 

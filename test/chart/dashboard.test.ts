@@ -32,7 +32,14 @@ describe('the Grafana dashboard (grafanaDashboard)', () => {
   const get = renderMatrix({
     defaults: {},
     enabled: { grafanaDashboard: { enabled: true } },
-    elsewhere: { grafanaDashboard: { enabled: true, namespace: 'monitoring', labels: { dashboards: 'storage' }, annotations: { grafana_folder: 'Storage' } } },
+    elsewhere: {
+      grafanaDashboard: {
+        enabled: true,
+        namespace: 'monitoring',
+        labels: { dashboards: 'storage' },
+        annotations: { grafana_folder: 'Storage' },
+      },
+    },
   });
   let exported: Exported;
   beforeAll(async () => {
@@ -41,7 +48,11 @@ describe('the Grafana dashboard (grafanaDashboard)', () => {
 
   const dashboard = (name: string) => {
     const configMap = get(name).one<ConfigMap>('ConfigMap');
-    return JSON.parse(configMap.data['snapshot-webhook.json'] ?? '') as { uid: string; panels: Panel[]; templating: { list: { name: string }[] } };
+    return JSON.parse(configMap.data['snapshot-webhook.json'] ?? '') as {
+      uid: string;
+      panels: Panel[];
+      templating: { list: { name: string }[] };
+    };
   };
 
   it('is not rendered by default; when enabled, carries the sidecar label in the chosen namespace', () => {
@@ -56,14 +67,23 @@ describe('the Grafana dashboard (grafanaDashboard)', () => {
 
   it('has the panels operators need', () => {
     const titles = dashboard('enabled').panels.map((panel) => panel.title);
-    for (const wanted of ['Reviews by kind and decision', 'Denials by rule', 'Decision time', 'Class cache state', 'Drivers with several default classes', 'Certificate expires in']) {
+    for (const wanted of [
+      'Reviews by kind and decision',
+      'Denials by rule',
+      'Decision time',
+      'Class cache state',
+      'Drivers with several default classes',
+      'Certificate expires in',
+    ]) {
       expect(titles).toContain(wanted);
     }
     expect(dashboard('enabled').templating.list.map((variable) => variable.name)).toEqual(['datasource', 'namespace', 'job']);
   });
 
   it('queries only metrics the webhook exports, with their labels, scoped to the selected job and namespace', () => {
-    const queries = dashboard('enabled').panels.flatMap((panel) => panel.targets.map((target) => ({ panel: panel.title, expr: target.expr })));
+    const queries = dashboard('enabled').panels.flatMap((panel) =>
+      panel.targets.map((target) => ({ panel: panel.title, expr: target.expr })),
+    );
     expect(queries.length).toBeGreaterThanOrEqual(12);
     for (const { panel, expr } of queries) {
       const found = selectors(expr);
@@ -71,7 +91,12 @@ describe('the Grafana dashboard (grafanaDashboard)', () => {
       for (const { metric, matchers } of found) {
         const labels = exported.get(metric.replace(/_bucket$/, ''));
         expect(labels, `${panel}: ${metric}`).toBeDefined();
-        expect(matchers, panel).toEqual(expect.arrayContaining([{ label: 'job', op: '=', value: '$job' }, { label: 'namespace', op: '=', value: '$namespace' }]));
+        expect(matchers, panel).toEqual(
+          expect.arrayContaining([
+            { label: 'job', op: '=', value: '$job' },
+            { label: 'namespace', op: '=', value: '$namespace' },
+          ]),
+        );
         for (const grouped of groupedBy(expr)) expect([...(labels?.keys() ?? [])], `${panel}: ${metric} by ${grouped}`).toContain(grouped);
       }
     }

@@ -81,20 +81,47 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
   it('runs on Linux nodes by default, with the restricted security context, whose user and group may be left to the platform', () => {
     const defaults = get('defaults').deployment.spec.template.spec;
     expect(defaults.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
-    expect(defaults.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(defaults.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     const openShift = get('openShift');
-    expect(openShift.deployment.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(openShift.container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(openShift.deployment.spec.template.spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(openShift.container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
     expect(openShift.container.securityContext?.runAsUser).toBeUndefined();
   });
 
   it('takes probe timings and the revision history from values; the probe paths stay', () => {
     expect(get('defaults').deployment.spec.revisionHistoryLimit).toBe(5);
-    expect(get('defaults').container.livenessProbe).toEqual({ httpGet: { path: '/livez', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+    expect(get('defaults').container.livenessProbe).toEqual({
+      httpGet: { path: '/livez', port: 'metrics' },
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    });
     const operations = get('operations');
     expect(operations.deployment.spec.revisionHistoryLimit).toBe(2);
-    expect(operations.container.livenessProbe).toEqual({ httpGet: { path: '/livez', port: 'metrics' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 });
-    expect(operations.container.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 3, timeoutSeconds: 1, failureThreshold: 1 });
+    expect(operations.container.livenessProbe).toEqual({
+      httpGet: { path: '/livez', port: 'metrics' },
+      periodSeconds: 20,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    });
+    expect(operations.container.readinessProbe).toEqual({
+      httpGet: { path: '/readyz', port: 'metrics' },
+      periodSeconds: 3,
+      timeoutSeconds: 1,
+      failureThreshold: 1,
+    });
   });
 
   it('runs 2 replicas by default and the configured number otherwise', () => {
@@ -202,7 +229,9 @@ describe('Deployment, Service, PodDisruptionBudget', () => {
   it('refuses a memory limit it cannot read, or one that leaves too little heap', async () => {
     const unreadable = await helmTemplate({ resources: { limits: { memory: '4e8' } } });
     expect(unreadable.code).not.toBe(0);
-    expect(unreadable.stderr).toContain('resources.limits.memory "4e8": to size the V8 heap the chart reads a number with an optional unit');
+    expect(unreadable.stderr).toContain(
+      'resources.limits.memory "4e8": to size the V8 heap the chart reads a number with an optional unit',
+    );
     expect((await helmTemplate({ resources: { limits: { memory: '4e8' } }, heap: { oldSpacePercent: 0 } })).code).toBe(0);
     const small = await helmTemplate({ resources: { limits: { memory: '100Mi' } } });
     expect(small.code).not.toBe(0);

@@ -177,7 +177,8 @@ describe('helm test pod', () => {
 
   it('is not selected by the Service, so it never receives admission traffic', () => {
     for (const rendered of [selfManaged, certManager, existingSecret]) {
-      for (const pod of rendered.testPods) expect(selects({ matchLabels: rendered.service.spec.selector }, pod.metadata.labels)).toBe(false);
+      for (const pod of rendered.testPods)
+        expect(selects({ matchLabels: rendered.service.spec.selector }, pod.metadata.labels)).toBe(false);
     }
   });
 

@@ -26,7 +26,11 @@ describe('the install check (installCheck)', () => {
     expect(container.image).toBe(get('defaults').container.image);
     expect(container.env).toEqual([{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }]);
     expect(pod.serviceAccountName).toBe(CHECK);
-    expect((get('noTests').one<Job>('Job', CHECK).spec.template.spec.containers[0] as Container).args).toEqual(['check', '--timeout-seconds', '300']);
+    expect((get('noTests').one<Job>('Job', CHECK).spec.template.spec.containers[0] as Container).args).toEqual([
+      'check',
+      '--timeout-seconds',
+      '300',
+    ]);
   });
 
   it('is also a `helm test` pod, unless tests are off', () => {
@@ -42,7 +46,11 @@ describe('the install check (installCheck)', () => {
     expect(grants(role.rules)).toEqual(['snapshot.storage.k8s.io volumesnapshots *any* create']);
     const binding = get('defaults').one<RoleBinding>('RoleBinding', CHECK);
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: CHECK, namespace: NAMESPACE }]);
-    expect(get('defaults').all('ClusterRole').map((clusterRole) => clusterRole.metadata.name)).not.toContain(CHECK);
+    expect(
+      get('defaults')
+        .all('ClusterRole')
+        .map((clusterRole) => clusterRole.metadata.name),
+    ).not.toContain(CHECK);
   });
 
   it('renders nothing when turned off', () => {

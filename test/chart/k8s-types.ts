@@ -121,7 +121,10 @@ export interface Deployment extends K8sObject {
     readonly replicas: number;
     readonly revisionHistoryLimit?: number;
     readonly selector: LabelSelector;
-    readonly strategy?: { readonly type: string; readonly rollingUpdate?: { readonly maxUnavailable?: number | string; readonly maxSurge?: number | string } };
+    readonly strategy?: {
+      readonly type: string;
+      readonly rollingUpdate?: { readonly maxUnavailable?: number | string; readonly maxSurge?: number | string };
+    };
     readonly template: { readonly metadata: Omit<ObjectMeta, 'name'>; readonly spec: PodSpec };
   };
 }
@@ -242,7 +245,13 @@ export interface CronJob extends K8sObject {
   readonly spec: {
     readonly schedule: string;
     readonly concurrencyPolicy: string;
-    readonly jobTemplate: { readonly spec: { readonly backoffLimit: number; readonly activeDeadlineSeconds: number; readonly template: { readonly spec: PodSpec } } };
+    readonly jobTemplate: {
+      readonly spec: {
+        readonly backoffLimit: number;
+        readonly activeDeadlineSeconds: number;
+        readonly template: { readonly spec: PodSpec };
+      };
+    };
   };
 }
 

@@ -5,7 +5,10 @@ import { runHelm } from '../support/helm.ts';
 const CASES: [string, Values][] = [
   ['defaults', {}],
   ['certManager', CERT_MANAGER_VALUES],
-  ['certManager with an issuer', { certificates: { mode: 'certManager', certManager: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } } }],
+  [
+    'certManager with an issuer',
+    { certificates: { mode: 'certManager', certManager: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } } },
+  ],
   ['existingSecret', EXISTING_SECRET_VALUES],
   [
     'every option on, one replica',

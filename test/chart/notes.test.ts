@@ -50,7 +50,9 @@ describe('NOTES.txt', () => {
 
   it('shows how to check the pods, run helm test and see a denial with a server-side dry run', () => {
     const defaults = get('defaults');
-    expect(defaults).toContain(`kubectl -n ${NAMESPACE} get pods -l app.kubernetes.io/instance=snap,app.kubernetes.io/name=snapshot-webhook`);
+    expect(defaults).toContain(
+      `kubectl -n ${NAMESPACE} get pods -l app.kubernetes.io/instance=snap,app.kubernetes.io/name=snapshot-webhook`,
+    );
     expect(defaults).toContain(`helm test snap -n ${NAMESPACE}`);
     expect(defaults).toContain('kubectl apply --dry-run=server -f -');
     expect(defaults).toContain('kind: VolumeSnapshot');

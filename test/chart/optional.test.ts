@@ -52,7 +52,12 @@ describe('optional parts', () => {
       },
     ]);
     expect(policy.spec.egress).toEqual([
-      { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
+      {
+        ports: [
+          { port: 443, protocol: 'TCP' },
+          { port: 6443, protocol: 'TCP' },
+        ],
+      },
     ]);
   });
 

@@ -21,7 +21,25 @@ const TARGET_LABELS = ['job', 'namespace', 'service', 'pod', 'container', 'endpo
 /** Series Prometheus makes itself for each target. */
 const SYNTHETIC_METRICS = ['up'];
 /** PromQL functions, aggregations and keywords the rules may use. */
-const PROMQL_WORDS = new Set(['absent', 'max', 'min', 'sum', 'count', 'increase', 'rate', 'time', 'and', 'or', 'unless', 'offset', 'by', 'without', 'on', 'ignoring', 'bool']);
+const PROMQL_WORDS = new Set([
+  'absent',
+  'max',
+  'min',
+  'sum',
+  'count',
+  'increase',
+  'rate',
+  'time',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'bool',
+]);
 
 const ENABLED: Values = { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } };
 
@@ -51,7 +69,10 @@ function checkSelector(alert: string, { metric, matchers }: Selector, exported: 
 /** Label names in `by (...)`, `without (...)`, `on (...)`, `ignoring (...)`. */
 function groupingLabels(expr: string): string[] {
   return [...expr.matchAll(/\b(?:by|without|on|ignoring)\s*\(([^)]*)\)/g)].flatMap((match) =>
-    (match[1] ?? '').split(',').map((label) => label.trim()).filter((label) => label !== ''),
+    (match[1] ?? '')
+      .split(',')
+      .map((label) => label.trim())
+      .filter((label) => label !== ''),
   );
 }
 
@@ -95,7 +116,12 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
         prometheusRule: { enabled: true, severity: { SnapshotClassDuplicateDefault: 'critical', SnapshotWebhookDown: 'page' } },
       },
     },
-    certManagerIgnore: { ...ENABLED, certificates: { mode: 'certManager' }, webhook: { failurePolicy: 'Ignore' }, networkPolicy: { enabled: true } },
+    certManagerIgnore: {
+      ...ENABLED,
+      certificates: { mode: 'certManager' },
+      webhook: { failurePolicy: 'Ignore' },
+      networkPolicy: { enabled: true },
+    },
     existingSecret: { ...ENABLED, ...EXISTING_SECRET_VALUES },
     audit: { ...ENABLED, audit: { enabled: true } },
   };
@@ -124,7 +150,11 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
     expect(rule.metadata.name).toBe(FULLNAME);
     expect(rule.metadata.namespace).toBe(NAMESPACE);
     expect(rule.metadata.labels).toMatchObject({ release: 'prometheus', 'app.kubernetes.io/instance': 'snap' });
-    expect(rulesOf(rule).map((alert) => alert.alert).sort()).toEqual([
+    expect(
+      rulesOf(rule)
+        .map((alert) => alert.alert)
+        .sort(),
+    ).toEqual([
       'SnapshotClassDuplicateDefault',
       'SnapshotWebhookCertificateExpiring',
       'SnapshotWebhookClassCacheWatchDisconnected',
@@ -156,7 +186,11 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
   );
 
   it('takes each severity from values, one entry per alert', () => {
-    expect(Object.keys(defaultSeverity).sort()).toEqual(rules('audit').map((alert) => alert.alert).sort());
+    expect(Object.keys(defaultSeverity).sort()).toEqual(
+      rules('audit')
+        .map((alert) => alert.alert)
+        .sort(),
+    );
     expect(rules('enabled').map((alert) => alert.alert)).not.toContain('SnapshotWebhookAuditFindings');
     for (const alert of rules('enabled')) expect(alert.labels?.severity, alert.alert).toBe(defaultSeverity[alert.alert]);
     const overridden = new Map(rules('severity').map((alert) => [alert.alert, alert.labels?.severity]));
@@ -168,7 +202,11 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
   it('alerts on the audit CronJob from kube-state-metrics series, only when the CronJob is rendered', () => {
     const alert = rules('audit').find((rule) => rule.alert === 'SnapshotWebhookAuditFindings');
     const cronJob = get('audit').one('CronJob');
-    expect(selectors(alert?.expr ?? '').map((selector) => selector.metric).sort()).toEqual([
+    expect(
+      selectors(alert?.expr ?? '')
+        .map((selector) => selector.metric)
+        .sort(),
+    ).toEqual([
       'kube_cronjob_status_last_schedule_time',
       'kube_cronjob_status_last_schedule_time',
       'kube_cronjob_status_last_successful_time',
@@ -185,7 +223,9 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
       expect(names.length, alert.alert).toBeGreaterThan(0);
       for (const metric of names) expect(known, `${alert.alert}: ${metric}`).toContain(metric);
       for (const word of identifiers(alert.expr)) {
-        expect(PROMQL_WORDS.has(word) || known.has(word), `${alert.alert}: ${word} is neither a PromQL word nor an exported metric`).toBe(true);
+        expect(PROMQL_WORDS.has(word) || known.has(word), `${alert.alert}: ${word} is neither a PromQL word nor an exported metric`).toBe(
+          true,
+        );
       }
     }
   });
@@ -193,7 +233,10 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
   it('selects only label names and values the metrics have, scoped to the ServiceMonitor targets of this release', () => {
     for (const alert of rules('enabled')) {
       for (const selector of selectors(alert.expr)) checkSelector(alert.alert, selector, exported);
-      const allowed = new Set([...TARGET_LABELS, ...selectors(alert.expr).flatMap(({ metric }) => [...(exported.get(metric)?.keys() ?? [])])]);
+      const allowed = new Set([
+        ...TARGET_LABELS,
+        ...selectors(alert.expr).flatMap(({ metric }) => [...(exported.get(metric)?.keys() ?? [])]),
+      ]);
       for (const label of groupingLabels(alert.expr)) expect([...allowed], `${alert.alert}: ${label}`).toContain(label);
     }
   });

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CERT_MANAGER_VALUES,
-  EXISTING_SECRET_VALUES,
-  FULLNAME,
-  NAMESPACE,
-  flag,
-  grants,
-  type Values,
-} from './chart.ts';
+import { CERT_MANAGER_VALUES, EXISTING_SECRET_VALUES, FULLNAME, NAMESPACE, flag, grants, type Values } from './chart.ts';
 import { renderMatrix } from './render-matrix.ts';
 import type { Role, RoleBinding } from './k8s-types.ts';
 
@@ -53,9 +45,7 @@ describe('RBAC', () => {
     );
     const role = rendered.one<Role>('Role', FULLNAME);
     expect(role.metadata.namespace).toBe(NAMESPACE);
-    expect(grants(role.rules)).toEqual(
-      ['core secrets *any* create', `core secrets ${secret} get`, `core secrets ${secret} update`].sort(),
-    );
+    expect(grants(role.rules)).toEqual(['core secrets *any* create', `core secrets ${secret} get`, `core secrets ${secret} update`].sort());
   });
 
   it('selfManaged: follows a custom Secret name', () => {
@@ -64,12 +54,15 @@ describe('RBAC', () => {
     expect(grants(rendered.one<Role>('Role', FULLNAME).rules)).toContain('core secrets webhook-certs get');
   });
 
-  it.each(['certManager', 'existingSecret'])('%s: only reads the classes and the restore sources; no Secret or configuration rights', (mode) => {
-    const rendered = get(mode);
-    expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual([...CLASS_READS, ...LOOKUP_READS].sort());
-    expect(rendered.own('Role')).toEqual([]);
-    expect(rendered.own('RoleBinding')).toEqual([]);
-  });
+  it.each(['certManager', 'existingSecret'])(
+    '%s: only reads the classes and the restore sources; no Secret or configuration rights',
+    (mode) => {
+      const rendered = get(mode);
+      expect(grants(rendered.one<Role>('ClusterRole').rules)).toEqual([...CLASS_READS, ...LOOKUP_READS].sort());
+      expect(rendered.own('Role')).toEqual([]);
+      expect(rendered.own('RoleBinding')).toEqual([]);
+    },
+  );
 
   it('drops the single reads when the PVC webhook is off', () => {
     expect(grants(get('pvcOff').one<Role>('ClusterRole').rules)).toEqual(CLASS_READS);

@@ -7,8 +7,16 @@ const REFUSED: [string, Values, string][] = [
   ['replicaCount 0', { replicaCount: 0 }, "at '/replicaCount': minimum: got 0, want 1"],
   ['timeoutSeconds above 30', { webhook: { timeoutSeconds: 60 } }, "at '/webhook/timeoutSeconds': maximum: got 60, want 30"],
   ['timeoutSeconds below 1', { webhook: { timeoutSeconds: 0 } }, "at '/webhook/timeoutSeconds': minimum: got 0, want 1"],
-  ['an unknown failurePolicy', { webhook: { failurePolicy: 'Sometimes' } }, "at '/webhook/failurePolicy': value must be one of 'Fail', 'Ignore'"],
-  ['an unknown certificates.mode', { certificates: { mode: 'foo' } }, "at '/certificates/mode': value must be one of 'selfManaged', 'certManager', 'existingSecret'"],
+  [
+    'an unknown failurePolicy',
+    { webhook: { failurePolicy: 'Sometimes' } },
+    "at '/webhook/failurePolicy': value must be one of 'Fail', 'Ignore'",
+  ],
+  [
+    'an unknown certificates.mode',
+    { certificates: { mode: 'foo' } },
+    "at '/certificates/mode': value must be one of 'selfManaged', 'certManager', 'existingSecret'",
+  ],
   ['an unknown top-level key', { replicas: 3 }, "additional properties 'replicas' not allowed"],
   ['a misspelt nested key', { webhook: { timeout: 5 } }, "at '/webhook': additional properties 'timeout' not allowed"],
   [
@@ -46,9 +54,21 @@ const REFUSED: [string, Values, string][] = [
     { metrics: { prometheusRule: { severity: { SnapshotWebhookDwn: 'critical' } } } },
     "at '/metrics/prometheusRule/severity': additional properties 'SnapshotWebhookDwn' not allowed",
   ],
-  ['an empty severity', { metrics: { prometheusRule: { severity: { SnapshotWebhookDown: '' } } } }, "at '/metrics/prometheusRule/severity/SnapshotWebhookDown'"],
-  ['a PrometheusRule label that is no string', { metrics: { prometheusRule: { labels: { release: 1 } } } }, "at '/metrics/prometheusRule/labels/release': got number, want string"],
-  ['a bad selector operator', { webhook: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } } }, "at '/webhook/namespaceSelector/matchExpressions/0/operator'"],
+  [
+    'an empty severity',
+    { metrics: { prometheusRule: { severity: { SnapshotWebhookDown: '' } } } },
+    "at '/metrics/prometheusRule/severity/SnapshotWebhookDown'",
+  ],
+  [
+    'a PrometheusRule label that is no string',
+    { metrics: { prometheusRule: { labels: { release: 1 } } } },
+    "at '/metrics/prometheusRule/labels/release': got number, want string",
+  ],
+  [
+    'a bad selector operator',
+    { webhook: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } } },
+    "at '/webhook/namespaceSelector/matchExpressions/0/operator'",
+  ],
 ];
 
 /** Values at the edges that must be accepted. */
@@ -57,8 +77,19 @@ const ACCEPTED: [string, Values][] = [
   ['timeoutSeconds 30', { webhook: { timeoutSeconds: 30 } }],
   ['failurePolicy Ignore', { webhook: { failurePolicy: 'Ignore' } }],
   ['a PDB as a percentage', { podDisruptionBudget: { maxUnavailable: '50%' } }],
-  ['quantities in every form', { resources: { requests: { cpu: 0.25, memory: '200M' }, limits: { cpu: '1', memory: '1.5Gi', 'ephemeral-storage': '1e9' } } }],
-  ['a PrometheusRule with its ServiceMonitor, labels and a severity', { metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' }, severity: { SnapshotWebhookDown: 'page' } } } }],
+  [
+    'quantities in every form',
+    { resources: { requests: { cpu: 0.25, memory: '200M' }, limits: { cpu: '1', memory: '1.5Gi', 'ephemeral-storage': '1e9' } } },
+  ],
+  [
+    'a PrometheusRule with its ServiceMonitor, labels and a severity',
+    {
+      metrics: {
+        serviceMonitor: { enabled: true },
+        prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' }, severity: { SnapshotWebhookDown: 'page' } },
+      },
+    },
+  ],
   ['values a parent chart passes down', { global: { imageRegistry: 'example.com' } }],
   ['existingSecret complete', { certificates: { mode: 'existingSecret', existingSecret: { name: 'tls', caBundle: SAMPLE_CA_BUNDLE } } }],
 ];
@@ -85,7 +116,10 @@ describe('values.schema.json', () => {
   });
 
   it('refuses a Kubernetes version older than 1.25', async () => {
-    const [old, current] = await Promise.all([helmTemplate({}, ['--kube-version', '1.24.9']), helmTemplate({}, ['--kube-version', '1.25.0'])]);
+    const [old, current] = await Promise.all([
+      helmTemplate({}, ['--kube-version', '1.24.9']),
+      helmTemplate({}, ['--kube-version', '1.25.0']),
+    ]);
     expect(old.code).not.toBe(0);
     expect(old.stderr).toContain('>=1.25.0-0');
     expect(current.code).toBe(0);

@@ -23,7 +23,8 @@ const CONTAINER_CHECKS: Check<{ container: Container; pod: SecurityContext }>[] 
   ['runAsUser 0', ({ container, pod }) => (container.securityContext?.runAsUser ?? pod.runAsUser) === 0],
   [
     'seccompProfile',
-    ({ container, pod }) => !['RuntimeDefault', 'Localhost'].includes(container.securityContext?.seccompProfile?.type ?? pod.seccompProfile?.type ?? ''),
+    ({ container, pod }) =>
+      !['RuntimeDefault', 'Localhost'].includes(container.securityContext?.seccompProfile?.type ?? pod.seccompProfile?.type ?? ''),
   ],
 ];
 
@@ -43,7 +44,9 @@ describe('pod security', () => {
   const renders: Rendered[] = [];
 
   beforeAll(async () => {
-    renders.push(...(await Promise.all([render(), render(CERT_MANAGER_VALUES), render({ ...EXISTING_SECRET_VALUES, audit: { enabled: true } })])));
+    renders.push(
+      ...(await Promise.all([render(), render(CERT_MANAGER_VALUES), render({ ...EXISTING_SECRET_VALUES, audit: { enabled: true } })])),
+    );
   });
 
   it('meets the restricted Pod Security Standard in every pod the chart renders, helm test and audit pods included', () => {

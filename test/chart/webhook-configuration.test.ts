@@ -123,13 +123,19 @@ describe('ValidatingWebhookConfiguration', () => {
     const rendered = get('exemptions');
     const condition = { name: 'not-backup', expression: "request.userInfo.username != 'system:serviceaccount:backup:operator'" };
     expect(rendered.webhook.matchConditions).toEqual([condition]);
-    expect(rendered.pvcWebhook?.matchConditions).toEqual([{ name: 'has-data-source', expression: 'has(object.spec.dataSource) || has(object.spec.dataSourceRef)' }, condition]);
+    expect(rendered.pvcWebhook?.matchConditions).toEqual([
+      { name: 'has-data-source', expression: 'has(object.spec.dataSource) || has(object.spec.dataSourceRef)' },
+      condition,
+    ]);
     for (const webhook of rendered.webhooks) {
       expect(selects(webhook.objectSelector, { 'example.com/no-validation': 'true' })).toBe(false);
       expect(selects(webhook.objectSelector, {})).toBe(true);
     }
     const configuration = rendered.one<ValidatingWebhookConfiguration>('ValidatingWebhookConfiguration');
-    expect(configuration.metadata.labels).toMatchObject({ 'argocd.argoproj.io/instance': 'storage', 'app.kubernetes.io/name': 'snapshot-webhook' });
+    expect(configuration.metadata.labels).toMatchObject({
+      'argocd.argoproj.io/instance': 'storage',
+      'app.kubernetes.io/name': 'snapshot-webhook',
+    });
   });
 
   it('restricts namespaces only when asked', () => {

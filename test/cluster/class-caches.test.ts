@@ -52,10 +52,27 @@ describe('startClassCaches', () => {
     expect(snapshots?.get('plain')).toEqual({ name: 'plain', driver: DRIVER, isDefault: false });
     expect(caches.view.groupSnapshotClasses?.defaultsFor(DRIVER)).toEqual(['group-default']);
     expect(caches.status()).toEqual({
-      snapshotClasses: { state: 'synced', size: 3, lastSyncTime: expect.any(Date) as Date, watchConnected: expect.any(Boolean) as boolean, duplicateDefaults: 0, version: 'v1' },
-      groupSnapshotClasses: { state: 'synced', size: 1, lastSyncTime: expect.any(Date) as Date, watchConnected: expect.any(Boolean) as boolean, duplicateDefaults: 0, version: 'v1' },
+      snapshotClasses: {
+        state: 'synced',
+        size: 3,
+        lastSyncTime: expect.any(Date) as Date,
+        watchConnected: expect.any(Boolean) as boolean,
+        duplicateDefaults: 0,
+        version: 'v1',
+      },
+      groupSnapshotClasses: {
+        state: 'synced',
+        size: 1,
+        lastSyncTime: expect.any(Date) as Date,
+        watchConnected: expect.any(Boolean) as boolean,
+        duplicateDefaults: 0,
+        version: 'v1',
+      },
     });
-    await waitFor('both watches to connect', () => caches.status().snapshotClasses.watchConnected && caches.status().groupSnapshotClasses.watchConnected);
+    await waitFor(
+      'both watches to connect',
+      () => caches.status().snapshotClasses.watchConnected && caches.status().groupSnapshotClasses.watchConnected,
+    );
   });
 
   it('follows a class through creation, becoming default, moving driver and deletion', async () => {
@@ -89,7 +106,13 @@ describe('startClassCaches', () => {
     const discoveries = (): number => server.requestsTo('/apis/groupsnapshot.storage.k8s.io').length;
 
     await waitFor('the caches to be ready', () => caches.ready());
-    expect(caches.status().groupSnapshotClasses).toEqual({ state: 'absent', size: 0, lastSyncTime: null, watchConnected: false, duplicateDefaults: 0 });
+    expect(caches.status().groupSnapshotClasses).toEqual({
+      state: 'absent',
+      size: 0,
+      lastSyncTime: null,
+      watchConnected: false,
+      duplicateDefaults: 0,
+    });
     expect(caches.view.groupSnapshotClasses).toBeNull();
     expect(caches.view.snapshotClasses).not.toBeNull();
     await waitFor('discovery to run again several times', () => discoveries() >= 4);
@@ -112,7 +135,13 @@ describe('startClassCaches', () => {
     const { server, caches } = await start(groupsFromCrds('v8.6.0'), { groupSnapshotClasses: false });
 
     await waitFor('the snapshot class cache to sync', () => caches.ready());
-    expect(caches.status().groupSnapshotClasses).toEqual({ state: 'disabled', size: 0, lastSyncTime: null, watchConnected: false, duplicateDefaults: 0 });
+    expect(caches.status().groupSnapshotClasses).toEqual({
+      state: 'disabled',
+      size: 0,
+      lastSyncTime: null,
+      watchConnected: false,
+      duplicateDefaults: 0,
+    });
     expect(caches.view.groupSnapshotClasses).toBeNull();
     expect(caches.status().snapshotClasses.state).toBe('synced');
     expect(server.requests.filter((request) => request.path.includes('groupsnapshot'))).toEqual([]);

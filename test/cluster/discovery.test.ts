@@ -17,8 +17,18 @@ async function serving(...groups: GroupDefinition[]): Promise<FakeApiServer> {
   return server;
 }
 
-const CLASSES = { plural: 'volumegroupsnapshotclasses', singular: 'volumegroupsnapshotclass', kind: 'VolumeGroupSnapshotClass', namespaced: false };
-const CONTENTS = { plural: 'volumegroupsnapshotcontents', singular: 'volumegroupsnapshotcontent', kind: 'VolumeGroupSnapshotContent', namespaced: false };
+const CLASSES = {
+  plural: 'volumegroupsnapshotclasses',
+  singular: 'volumegroupsnapshotclass',
+  kind: 'VolumeGroupSnapshotClass',
+  namespaced: false,
+};
+const CONTENTS = {
+  plural: 'volumegroupsnapshotcontents',
+  singular: 'volumegroupsnapshotcontent',
+  kind: 'VolumeGroupSnapshotContent',
+  namespaced: false,
+};
 
 describe('discoverServedVersion', () => {
   it('picks v1 from the current CRDs (v1, v1beta2, v1beta1 served)', async () => {

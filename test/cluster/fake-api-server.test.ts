@@ -128,7 +128,10 @@ describe('the fake API server speaks the captured wire format', () => {
     const captured = captureLines('watch-volumesnapshotclasses.jsonl');
     const [added, modified] = captured.map((line) => asWritten(line.object as JsonObject));
     const created = server.createObject(SNAPSHOT_CLASSES, added ?? {});
-    server.updateObject(SNAPSHOT_CLASSES, { ...created, metadata: { ...(created.metadata as JsonObject), annotations: (modified?.metadata as JsonObject).annotations } });
+    server.updateObject(SNAPSHOT_CLASSES, {
+      ...created,
+      metadata: { ...(created.metadata as JsonObject), annotations: (modified?.metadata as JsonObject).annotations },
+    });
     server.deleteObject(SNAPSHOT_CLASSES, 'second-class');
     server.bookmark();
     const lines = await watching;
@@ -146,7 +149,11 @@ describe('the fake API server speaks the captured wire format', () => {
 
     expect(lines).toHaveLength(1);
     expect(shape(lines[0])).toEqual(shape(expected));
-    expect(lines[0]?.object).toMatchObject({ reason: 'Expired', code: 410, message: expect.stringMatching(/^too old resource version: 1 \(\d+\)$/) as unknown });
+    expect(lines[0]?.object).toMatchObject({
+      reason: 'Expired',
+      code: 410,
+      message: expect.stringMatching(/^too old resource version: 1 \(\d+\)$/) as unknown,
+    });
   });
 
   it('or, when told to, refuses an expired watch with HTTP 410', async () => {
@@ -203,11 +210,30 @@ describe('the fake API server as a store other tests can drive', () => {
   });
 
   it('creates, reads, replaces, patches (merge and JSON patch) and deletes objects', async () => {
-    const [created, body] = await sendJson('POST', CLASSES_PATH, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass', metadata: { name: 'crud' }, driver: 'a.csi', deletionPolicy: 'Delete' });
+    const [created, body] = await sendJson('POST', CLASSES_PATH, {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshotClass',
+      metadata: { name: 'crud' },
+      driver: 'a.csi',
+      deletionPolicy: 'Delete',
+    });
     const [duplicate] = await sendJson('POST', CLASSES_PATH, { metadata: { name: 'crud' }, driver: 'a.csi' });
     const [stale] = await sendJson('PUT', `${CLASSES_PATH}/crud`, { ...body, metadata: { name: 'crud', resourceVersion: '1' } });
-    const [merged, afterMerge] = await sendJson('PATCH', `${CLASSES_PATH}/crud`, { metadata: { annotations: { a: 'b' } }, deletionPolicy: null }, 'application/merge-patch+json');
-    const [patched, afterPatch] = await sendJson('PATCH', `${CLASSES_PATH}/crud`, [{ op: 'replace', path: '/driver', value: 'b.csi' }, { op: 'remove', path: '/metadata/annotations/a' }], 'application/json-patch+json');
+    const [merged, afterMerge] = await sendJson(
+      'PATCH',
+      `${CLASSES_PATH}/crud`,
+      { metadata: { annotations: { a: 'b' } }, deletionPolicy: null },
+      'application/merge-patch+json',
+    );
+    const [patched, afterPatch] = await sendJson(
+      'PATCH',
+      `${CLASSES_PATH}/crud`,
+      [
+        { op: 'replace', path: '/driver', value: 'b.csi' },
+        { op: 'remove', path: '/metadata/annotations/a' },
+      ],
+      'application/json-patch+json',
+    );
     const [strategic] = await sendJson('PATCH', `${CLASSES_PATH}/crud`, {}, 'application/strategic-merge-patch+json');
     const [deleted] = await sendJson('DELETE', `${CLASSES_PATH}/crud`);
     const [gone, status] = await sendJson('GET', `${CLASSES_PATH}/crud`);
@@ -216,7 +242,11 @@ describe('the fake API server as a store other tests can drive', () => {
     expect(afterMerge).toMatchObject({ metadata: { annotations: { a: 'b' } }, driver: 'a.csi' });
     expect(afterMerge).not.toHaveProperty('deletionPolicy');
     expect(afterPatch).toMatchObject({ metadata: { annotations: {} }, driver: 'b.csi', kind: 'VolumeSnapshotClass' });
-    expect(status).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'volumesnapshotclasses.snapshot.storage.k8s.io "crud" not found' });
+    expect(status).toMatchObject({
+      kind: 'Status',
+      reason: 'NotFound',
+      message: 'volumesnapshotclasses.snapshot.storage.k8s.io "crud" not found',
+    });
   });
 
   it('serves namespaced core objects (Secrets) per namespace and across namespaces', async () => {
@@ -228,7 +258,12 @@ describe('the fake API server as a store other tests can drive', () => {
 
     expect((inOne.items as JsonObject[]).length).toBe(1);
     expect((everywhere.items as JsonObject[]).length).toBe(2);
-    expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'one' }, data: { 'tls.crt': 'eA==' } });
+    expect(secret).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tls', namespace: 'one' },
+      data: { 'tls.crt': 'eA==' },
+    });
   });
 
   it('answers GET /version with the version.Info of a Kubernetes 1.35 server, which helm asks first', async () => {

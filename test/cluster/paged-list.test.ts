@@ -11,7 +11,8 @@ const PATH = '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses';
 
 describe('listInPages', () => {
   it('hands over every page as it comes, following continue tokens, and ends with the resourceVersion', async () => {
-    for (let index = 0; index < 5; index += 1) api.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass(`class-${index}`, 'd.csi.example.com'));
+    for (let index = 0; index < 5; index += 1)
+      api.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass(`class-${index}`, 'd.csi.example.com'));
     const pages: number[] = [];
     const before = api.requests.length;
     const listed = await listInPages(api.kubeConfig(), PATH, { pageSize: 2, timeoutMs: 5000 }, (items) => pages.push(items.length));
@@ -24,7 +25,14 @@ describe('listInPages', () => {
   });
 
   it('ends as gone on a 404, and throws an ApiStatusError on any other failure', async () => {
-    expect(await listInPages(api.kubeConfig(), '/apis/snapshot.storage.k8s.io/v1/nothinghere', { pageSize: 2, timeoutMs: 5000 }, () => undefined)).toEqual({ end: 'gone' });
+    expect(
+      await listInPages(
+        api.kubeConfig(),
+        '/apis/snapshot.storage.k8s.io/v1/nothinghere',
+        { pageSize: 2, timeoutMs: 5000 },
+        () => undefined,
+      ),
+    ).toEqual({ end: 'gone' });
     const stranger = api.kubeConfig();
     stranger.users.forEach((user) => Object.assign(user, { token: 'wrong' }));
     await expect(listInPages(stranger, PATH, { pageSize: 2, timeoutMs: 5000 }, () => undefined)).rejects.toBeInstanceOf(ApiStatusError);

@@ -29,7 +29,10 @@ async function startServer(): Promise<FakeApiServer> {
   return server;
 }
 
-function run(api: FakeApiServer, options: Partial<ReflectorOptions> = {}): { reflector: Reflector; index: ClassIndex; end: Promise<ReflectorEnd> } {
+function run(
+  api: FakeApiServer,
+  options: Partial<ReflectorOptions> = {},
+): { reflector: Reflector; index: ClassIndex; end: Promise<ReflectorEnd> } {
   const index = new ClassIndex(SNAPSHOT_DEFAULT_ANNOTATION);
   const reflector = new Reflector({
     kubeConfig: api.kubeConfig(),

@@ -79,7 +79,15 @@ describe('reviews generated from the schemas', () => {
         { weight: 6, arbitrary: fc.constant('application/json') },
         {
           weight: 1,
-          arbitrary: fc.constantFrom('application/json; charset=utf-8', 'Application/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'application/merge-patch+json', '*/*', ''),
+          arbitrary: fc.constantFrom(
+            'application/json; charset=utf-8',
+            'Application/JSON',
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'application/merge-patch+json',
+            '*/*',
+            '',
+          ),
         },
       );
       await fc.assert(
@@ -132,9 +140,14 @@ const noiseField: fc.Arbitrary<ValueMutation> = fc
   .record({
     at: fc.nat(),
     payload: smallJson,
-    heavy: fc.oneof({ weight: 3, arbitrary: fc.constant<Heavy>('none') }, { weight: 1, arbitrary: fc.constantFrom<Heavy>('deep-nesting', 'huge-array', 'huge-string') }),
+    heavy: fc.oneof(
+      { weight: 3, arbitrary: fc.constant<Heavy>('none') },
+      { weight: 1, arbitrary: fc.constantFrom<Heavy>('deep-nesting', 'huge-array', 'huge-string') },
+    ),
   })
-  .chain((field) => sizesFor(field.heavy).map((size) => ({ ...field, size, kind: 'extra-field' as const, key: `x-fuzz-noise-${field.at % 7}` })));
+  .chain((field) =>
+    sizesFor(field.heavy).map((size) => ({ ...field, size, kind: 'extra-field' as const, key: `x-fuzz-noise-${field.at % 7}` })),
+  );
 const noise: fc.Arbitrary<ValueMutation[]> = fc.array(noiseField, { minLength: 1, maxLength: 4 });
 
 describe('failing open', () => {
@@ -149,7 +162,11 @@ describe('failing open', () => {
           denied += 1;
           // In the objects, where the rules look; the same noise in both, as an UPDATE that keeps it.
           const { object, oldObject } = review.request;
-          const request = { ...review.request, object: mutate(object, mutations), ...(oldObject ? { oldObject: mutate(oldObject, mutations) } : {}) };
+          const request = {
+            ...review.request,
+            object: mutate(object, mutations),
+            ...(oldObject ? { oldObject: mutate(oldObject, mutations) } : {}),
+          };
           const noisy = await exchange(toJson({ ...review, request }));
           expect(outcomeOf(noisy), `${first.body}\n${noisy.body}`).not.toBe('allowed');
         }),
@@ -165,7 +182,11 @@ describe('failing open', () => {
 describe('what the fuzzer found, kept as examples', () => {
   const bothSources = (extra: unknown) =>
     reviewFrom('02', (review) => {
-      (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 'a', volumeSnapshotContentName: 'b', extra };
+      (review.request.object as { spec: { source: object } }).spec.source = {
+        persistentVolumeClaimName: 'a',
+        volumeSnapshotContentName: 'b',
+        extra,
+      };
     });
 
   it('an unknown resource with a field the schema does not name is allowed with a warning (was a 500 from the metrics)', async () => {
@@ -177,11 +198,14 @@ describe('what the fuzzer found, kept as examples', () => {
     expect(outcomeOf(answer)).toBe('allowed');
   });
 
-  it.each([1_000, 10_000, 100_000])('a value nested %i deep is refused with a 400 (was a 500: stack overflow in the rules)', async (depth) => {
-    const answer = await exchange(toJson(bothSources(nested(depth))));
-    expect(answer.statusCode).toBe(400);
-    expect(answer.body).toContain('nests deeper than 100 levels');
-  });
+  it.each([1_000, 10_000, 100_000])(
+    'a value nested %i deep is refused with a 400 (was a 500: stack overflow in the rules)',
+    async (depth) => {
+      const answer = await exchange(toJson(bothSources(nested(depth))));
+      expect(answer.statusCode).toBe(400);
+      expect(answer.body).toContain('nests deeper than 100 levels');
+    },
+  );
 
   it('an UPDATE that keeps a deeply nested selector field is refused with a 400 (was a 500: stack overflow comparing)', async () => {
     const deep = nested(10_000);

@@ -34,7 +34,10 @@ const classViewArbitrary: fc.Arbitrary<ClassView | null> = fc.option(
   { nil: null, freq: 4 },
 );
 
-const clusterArbitrary: fc.Arbitrary<ClusterView> = fc.record({ snapshotClasses: classViewArbitrary, groupSnapshotClasses: classViewArbitrary });
+const clusterArbitrary: fc.Arbitrary<ClusterView> = fc.record({
+  snapshotClasses: classViewArbitrary,
+  groupSnapshotClasses: classViewArbitrary,
+});
 
 /** Fields no schema names, anywhere, some heavy; nested no deeper than the webhook lets in. */
 const noiseArbitrary: fc.Arbitrary<ValueMutation[]> = fc.array(
@@ -43,7 +46,10 @@ const noiseArbitrary: fc.Arbitrary<ValueMutation[]> = fc.array(
       at: fc.nat(),
       key: keyValue,
       payload: smallJson,
-      heavy: fc.oneof({ weight: 5, arbitrary: fc.constant<Heavy>('none') }, { weight: 1, arbitrary: fc.constantFrom<Heavy>('deep-nesting', 'huge-array', 'huge-string') }),
+      heavy: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<Heavy>('none') },
+        { weight: 1, arbitrary: fc.constantFrom<Heavy>('deep-nesting', 'huge-array', 'huge-string') },
+      ),
     })
     .chain((field) =>
       fc
@@ -62,7 +68,12 @@ function caseArbitrary(family: ResourceFamily) {
       cluster: clusterArbitrary,
       preventVolumeModeConversion: fc.boolean(),
     })
-    .chain((entry) => oldObjectArbitrary(entry.object, { group: family.group, version: 'v1', resource: family.resource }).map((oldObject) => ({ ...entry, oldObject })));
+    .chain((entry) =>
+      oldObjectArbitrary(entry.object, { group: family.group, version: 'v1', resource: family.resource }).map((oldObject) => ({
+        ...entry,
+        oldObject,
+      })),
+    );
 }
 
 function checkVerdict(verdict: Verdict, family: ResourceFamily, object: KubeObject): void {

@@ -52,7 +52,9 @@ const payloadArbitrary: fc.Arbitrary<{ kind: string; bytes: Buffer }> = fc.oneof
     kind: 'invalid headers',
     bytes: Buffer.from(`POST /validate HTTP/1.1\r\nhost: localhost\r\n${header}\r\n\r\n`, 'latin1'),
   })),
-  fc.uint8Array({ maxLength: 300 }).map((garbage) => ({ kind: 'h2 preface, then garbage', bytes: Buffer.concat([Buffer.from(H2_PREFACE), H2_SETTINGS, garbage]) })),
+  fc
+    .uint8Array({ maxLength: 300 })
+    .map((garbage) => ({ kind: 'h2 preface, then garbage', bytes: Buffer.concat([Buffer.from(H2_PREFACE), H2_SETTINGS, garbage]) })),
   fc.uint8Array({ minLength: 1, maxLength: 2_000 }).map((garbage) => ({ kind: 'random bytes', bytes: Buffer.from(garbage) })),
 );
 
@@ -65,7 +67,13 @@ const caseArbitrary = fc.record({
 type Case = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 async function runCase(entry: Case): Promise<Hangup> {
-  const socket = connectTls({ port, host: '127.0.0.1', servername: 'localhost', ca: harness.testApp.certificates.caCert, ALPNProtocols: entry.alpn });
+  const socket = connectTls({
+    port,
+    host: '127.0.0.1',
+    servername: 'localhost',
+    ca: harness.testApp.certificates.caCert,
+    ALPNProtocols: entry.alpn,
+  });
   await once(socket, 'secureConnect');
   const startedAt = Date.now();
   const over = hangup(socket, startedAt, OVER_BY_MS + 1_000);

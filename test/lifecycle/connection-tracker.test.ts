@@ -26,7 +26,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A raw HTTP/1.1 connection, so that a request can be left half-sent. */
 async function openHttp1(): Promise<{ socket: TLSSocket; received: () => string; closed: Promise<unknown> }> {
-  const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: testApp.certificates.caCert, ALPNProtocols: ['http/1.1'] });
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    servername: 'localhost',
+    ca: testApp.certificates.caCert,
+    ALPNProtocols: ['http/1.1'],
+  });
   await once(socket, 'secureConnect');
   let text = '';
   socket.setEncoding('utf8');

@@ -32,14 +32,19 @@ describe('probe server', () => {
 
   it('/metrics serves the Prometheus text format with the webhook metrics', async () => {
     const { base, metrics } = await start(() => []);
-    metrics.watchCaches(() => ({ snapshotClasses: { ...DISABLED_STATUS, state: 'synced', size: 3 }, groupSnapshotClasses: { ...DISABLED_STATUS, state: 'absent' } }));
+    metrics.watchCaches(() => ({
+      snapshotClasses: { ...DISABLED_STATUS, state: 'synced', size: 3 },
+      groupSnapshotClasses: { ...DISABLED_STATUS, state: 'absent' },
+    }));
     metrics.reviews.inc({ group: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', operation: 'CREATE', decision: 'denied' });
     metrics.decisionSeconds.observe({ kind: 'VolumeSnapshot' }, 0.00003);
     metrics.certificateExpiry.set(1_900_000_000);
     const response = await fetch(`${base}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();
-    expect(text).toContain('snapshot_webhook_reviews_total{group="snapshot.storage.k8s.io",kind="VolumeSnapshot",operation="CREATE",decision="denied"} 1');
+    expect(text).toContain(
+      'snapshot_webhook_reviews_total{group="snapshot.storage.k8s.io",kind="VolumeSnapshot",operation="CREATE",decision="denied"} 1',
+    );
     expect(text).toContain('snapshot_webhook_decision_duration_seconds_bucket{le="0.00005",kind="VolumeSnapshot"} 1');
     expect(text).toContain('snapshot_webhook_decision_duration_seconds_bucket{le="0.000025",kind="VolumeSnapshot"} 0');
     expect(text).toContain('snapshot_webhook_class_cache_size{resource="snapshotClasses"} 3');

@@ -73,7 +73,11 @@ async function startReplica(): Promise<{ source: CertificateSource; app: Webhook
   });
   const stopReload = attachCertificateReload(app.server, source);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  cleanups.push(() => source.close(), stopReload, () => app.close());
+  cleanups.push(
+    () => source.close(),
+    stopReload,
+    () => app.close(),
+  );
   const address = app.server.address();
   return { source, app, port: typeof address === 'object' && address !== null ? address.port : 0 };
 }
@@ -83,7 +87,9 @@ function caBundle(): string {
 }
 
 function fingerprints(bundle: string): string[] {
-  return (bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((text) => new X509Certificate(text).fingerprint256);
+  return (bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map(
+    (text) => new X509Certificate(text).fingerprint256,
+  );
 }
 
 describe('self-managed certificates, a full CA rotation under load', () => {
@@ -94,7 +100,8 @@ describe('self-managed certificates, a full CA rotation under load', () => {
     const history: Array<{ at: number; bundle: string }> = [{ at: Date.now(), bundle: caBundle() }];
     const recorder = setInterval(() => history.push({ at: Date.now(), bundle: caBundle() }), 20);
     cleanups.push(() => clearInterval(recorder));
-    const bundleAsOf = (lagMs: number) => [...history].reverse().find((entry) => entry.at <= Date.now() - lagMs)?.bundle ?? (history[0]?.bundle ?? '');
+    const bundleAsOf = (lagMs: number) =>
+      [...history].reverse().find((entry) => entry.at <= Date.now() - lagMs)?.bundle ?? history[0]?.bundle ?? '';
     let turn = 0;
     const target = (): Backend => {
       turn += 1;

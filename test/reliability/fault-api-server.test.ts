@@ -80,12 +80,19 @@ describe('the API server fails under load', () => {
       const watches = api.requestsTo(WATCH_PATH).filter((request) => request.query.watch === 'true').length;
       api.dropWatches();
       reconnects.push(
-        Math.round(await waitFor('the watch to reopen', () => api.requestsTo(WATCH_PATH).filter((request) => request.query.watch === 'true').length > watches)),
+        Math.round(
+          await waitFor(
+            'the watch to reopen',
+            () => api.requestsTo(WATCH_PATH).filter((request) => request.query.watch === 'true').length > watches,
+          ),
+        ),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     const result = await load.stop();
-    console.log(`watches dropped 3 times under load: reopened after ${reconnects.join(', ')} ms; ${result.ok} answered, failures: ${describeFailures(result.failures)}`);
+    console.log(
+      `watches dropped 3 times under load: reopened after ${reconnects.join(', ')} ms; ${result.ok} answered, failures: ${describeFailures(result.failures)}`,
+    );
     expect(describeFailures(result.failures)).toBe('none');
     expect(Math.max(...reconnects)).toBeLessThan(2_000);
   });
@@ -126,7 +133,15 @@ describe('the API server fails under load', () => {
     const deadline = Date.now() + 10_000;
     let failures = 'not tried';
     while (failures !== 'none' && Date.now() < deadline) {
-      const once = startLoad({ target: () => backend, reviews: [second], http2Sessions: 1, http1KeepAlive: 0, http1Fresh: 0, maxMs: 5_000, maxRequests: 1 });
+      const once = startLoad({
+        target: () => backend,
+        reviews: [second],
+        http2Sessions: 1,
+        http1KeepAlive: 0,
+        http1Fresh: 0,
+        maxMs: 5_000,
+        maxRequests: 1,
+      });
       failures = describeFailures((await once.stop()).failures);
     }
     expect(failures).toBe('none');

@@ -30,7 +30,14 @@ afterAll(async () => {
 });
 
 async function webhookOn(volume: SecretVolume): Promise<WebhookProcess> {
-  const webhook = await startWebhook(['--tls-cert-file', volume.certFile, '--tls-private-key-file', volume.keyFile, '--drain-seconds', '0']);
+  const webhook = await startWebhook([
+    '--tls-cert-file',
+    volume.certFile,
+    '--tls-private-key-file',
+    volume.keyFile,
+    '--drain-seconds',
+    '0',
+  ]);
   cleanups.push(() => volume.remove());
   cleanups.push(async () => {
     webhook.child.kill('SIGTERM');
@@ -59,7 +66,9 @@ async function underLoad(layout: string, webhook: WebhookProcess, replacements: 
   }
   await new Promise((resolve) => setTimeout(resolve, 400));
   const result = await load.stop();
-  console.log(`certificate files (${layout}) replaced ${replacements.length} times under load: ${result.ok} answered, failures: ${describeFailures(result.failures)}`);
+  console.log(
+    `certificate files (${layout}) replaced ${replacements.length} times under load: ${result.ok} answered, failures: ${describeFailures(result.failures)}`,
+  );
   expect(describeFailures(result.failures)).toBe('none');
   expect(result.ok).toBeGreaterThan(100);
   const changes = webhook.logs.filter((line) => line.msg === 'serving certificate changed on disk; new connections get the new one');
@@ -71,7 +80,11 @@ describe.concurrent('certificate files replaced under load fail no request; new 
     const volume = await SecretVolume.create(certificates, 'kubelet');
     const webhook = await webhookOn(volume);
     const [a, b, c] = pairs as [Pair, Pair, Pair];
-    await underLoad('Secret volume', webhook, [a, b, c].map((pair) => [pair, () => volume.swap(pair)] as [Pair, () => Promise<void>]));
+    await underLoad(
+      'Secret volume',
+      webhook,
+      [a, b, c].map((pair) => [pair, () => volume.swap(pair)] as [Pair, () => Promise<void>]),
+    );
   });
 
   it('a plain directory: rewritten in place, deleted and recreated, renamed over', async () => {

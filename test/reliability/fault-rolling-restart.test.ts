@@ -38,7 +38,9 @@ function watchEndpoints(instances: Instance[]): () => void {
     while (!stopped) {
       await Promise.all(
         instances.map(async (instance) => {
-          instance.ready = await fetch(`http://127.0.0.1:${instance.webhook.metricsPort}/readyz`, { signal: AbortSignal.timeout(500) }).then(
+          instance.ready = await fetch(`http://127.0.0.1:${instance.webhook.metricsPort}/readyz`, {
+            signal: AbortSignal.timeout(500),
+          }).then(
             (response) => response.status === 200,
             () => false,
           );
@@ -60,7 +62,14 @@ describe('a rolling restart under load', () => {
     cleanups.push(() => rm(directory, { recursive: true, force: true }));
     await writeFile(join(directory, 'tls.crt'), certificates.cert);
     await writeFile(join(directory, 'tls.key'), certificates.key);
-    const args = ['--tls-cert-file', join(directory, 'tls.crt'), '--tls-private-key-file', join(directory, 'tls.key'), '--drain-seconds', String(DRAIN_SECONDS)];
+    const args = [
+      '--tls-cert-file',
+      join(directory, 'tls.crt'),
+      '--tls-private-key-file',
+      join(directory, 'tls.key'),
+      '--drain-seconds',
+      String(DRAIN_SECONDS),
+    ];
     const instances: Instance[] = [];
     const start = async (name: string) => {
       const webhook = await startWebhook(args);
@@ -68,7 +77,13 @@ describe('a rolling restart under load', () => {
         webhook.child.kill('SIGKILL');
         await webhook.exited;
       });
-      const instance: Instance = { name, webhook, backend: { origin: `https://localhost:${webhook.admissionPort}`, ca: certificates.caCert }, ready: false, exitedAt: Number.POSITIVE_INFINITY };
+      const instance: Instance = {
+        name,
+        webhook,
+        backend: { origin: `https://localhost:${webhook.admissionPort}`, ca: certificates.caCert },
+        ready: false,
+        exitedAt: Number.POSITIVE_INFINITY,
+      };
       instances.push(instance);
       return instance;
     };

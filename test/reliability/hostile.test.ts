@@ -28,7 +28,11 @@ const review = JSON.stringify(reviewFrom('02'));
 
 beforeAll(async () => {
   webhook = await serve(
-    testWebhookConfig({ selfSignedCaFile: join(directory, 'ca.crt'), requestTimeoutSeconds: REQUEST_TIMEOUT_S, maxConnections: MAX_CONNECTIONS }),
+    testWebhookConfig({
+      selfSignedCaFile: join(directory, 'ca.crt'),
+      requestTimeoutSeconds: REQUEST_TIMEOUT_S,
+      maxConnections: MAX_CONNECTIONS,
+    }),
     pino({ level: 'silent' }),
   );
   ca = readFileSync(join(directory, 'ca.crt'), 'utf8');
@@ -61,7 +65,10 @@ async function legitimateReviewAnswered(): Promise<void> {
 
 async function metric(name: string): Promise<string> {
   const text = await (await fetch(`http://127.0.0.1:${webhook.metricsPort}/metrics`)).text();
-  return text.split('\n').filter((line) => line.startsWith(name)).join('\n');
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name))
+    .join('\n');
 }
 
 describe('hostile clients', () => {
@@ -103,7 +110,13 @@ describe('hostile clients', () => {
   });
 
   it('closes an HTTP/2 connection that never sends its preface, within the request timeout', async () => {
-    const socket: TLSSocket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['h2'] });
+    const socket: TLSSocket = tlsConnect({
+      port: webhook.admissionPort,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca,
+      ALPNProtocols: ['h2'],
+    });
     socket.on('error', () => undefined);
     socket.resume();
     await once(socket, 'secureConnect');
@@ -130,7 +143,13 @@ describe('hostile clients', () => {
   it('accepts no more connections than --max-connections, and serves again once they go', async () => {
     const sockets = await Promise.all(
       Array.from({ length: MAX_CONNECTIONS }, async () => {
-        const socket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['http/1.1'] });
+        const socket = tlsConnect({
+          port: webhook.admissionPort,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca,
+          ALPNProtocols: ['http/1.1'],
+        });
         socket.on('error', () => undefined);
         await once(socket, 'secureConnect');
         return socket;

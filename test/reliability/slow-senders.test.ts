@@ -83,7 +83,12 @@ describe.concurrent('HTTP/1.1', () => {
     const socket = await tlsHttp1(target);
     const startedAt = Date.now();
     socket.write(requestHead(body));
-    trickle((bytes) => socket.write(bytes), body, 100, () => socket.destroyed);
+    trickle(
+      (bytes) => socket.write(bytes),
+      body,
+      100,
+      () => socket.destroyed,
+    );
     const result = await hangup(socket, startedAt);
     expectCutOff(result.afterMs);
     expect(result.firstLine).toBe('HTTP/1.1 408 Request Timeout');
@@ -118,7 +123,14 @@ describe.concurrent('HTTP/2', () => {
     const startedAt = Date.now();
     const [stalled, trickled] = await Promise.all([
       http2Stream(session, startedAt, (stream) => stream.write(body.slice(0, 50))),
-      http2Stream(session, startedAt, (stream) => trickle((bytes) => stream.write(bytes), body, 100, () => stream.closed)),
+      http2Stream(session, startedAt, (stream) =>
+        trickle(
+          (bytes) => stream.write(bytes),
+          body,
+          100,
+          () => stream.closed,
+        ),
+      ),
     ]);
     for (const outcome of [stalled, trickled]) {
       expect(outcome.status).toBe(408);
@@ -144,7 +156,14 @@ describe.concurrent('HTTP/2', () => {
 describe('the process', () => {
   it('takes the deadline from --request-timeout-seconds', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-slow-'));
-    const webhook = await startWebhook(['--request-timeout-seconds', '1', '--self-signed-ca-file', join(directory, 'ca.crt'), '--drain-seconds', '0']);
+    const webhook = await startWebhook([
+      '--request-timeout-seconds',
+      '1',
+      '--self-signed-ca-file',
+      join(directory, 'ca.crt'),
+      '--drain-seconds',
+      '0',
+    ]);
     try {
       const socket = await tlsHttp1({ port: webhook.admissionPort, ca: readFileSync(join(directory, 'ca.crt'), 'utf8') });
       const startedAt = Date.now();

@@ -51,7 +51,9 @@ afterAll(async () => {
 describe('TLS versions', () => {
   it('refuses TLS 1.0 and 1.1 (a permissive server accepts the same client) and speaks 1.2 and 1.3', async () => {
     for (const maxVersion of ['TLSv1', 'TLSv1.1'] as const) {
-      await expect(handshake(webhook.admissionPort, { ca: certificates.caCert, ...OLD_TLS_CLIENT, maxVersion })).rejects.toThrow(/protocol version|unsupported protocol/i);
+      await expect(handshake(webhook.admissionPort, { ca: certificates.caCert, ...OLD_TLS_CLIENT, maxVersion })).rejects.toThrow(
+        /protocol version|unsupported protocol/i,
+      );
     }
     const permissive = createTlsServer({ cert: certificates.cert, key: certificates.key, ...OLD_TLS_CLIENT });
     await new Promise<void>((resolve) => permissive.listen(0, '127.0.0.1', resolve));
@@ -67,15 +69,18 @@ describe('TLS versions', () => {
 });
 
 describe('certificates with weak signatures', () => {
-  it.each(['ec', 'rsa'] as const)('a SHA-1 signed %s certificate stops the start with exit 1, naming the file and the algorithm', async (keyType) => {
-    const weak = await generate([{ name: 'commonName', value: 'localhost' }], { keyType, algorithm: 'sha1' });
-    const files = await writePair(`weak-${keyType}`, { cert: weak.cert, key: weak.private });
-    const { code, stderr } = await runToExit(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile]);
-    expect(code).toBe(1);
-    expect(stderr).toContain('SVW_ERR_CERTIFICATE_INVALID');
-    expect(stderr).toContain(files.certFile);
-    expect(stderr).toMatch(/weak algorithm (ecdsa-with-SHA1|sha1WithRSAEncryption)/);
-  });
+  it.each(['ec', 'rsa'] as const)(
+    'a SHA-1 signed %s certificate stops the start with exit 1, naming the file and the algorithm',
+    async (keyType) => {
+      const weak = await generate([{ name: 'commonName', value: 'localhost' }], { keyType, algorithm: 'sha1' });
+      const files = await writePair(`weak-${keyType}`, { cert: weak.cert, key: weak.private });
+      const { code, stderr } = await runToExit(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile]);
+      expect(code).toBe(1);
+      expect(stderr).toContain('SVW_ERR_CERTIFICATE_INVALID');
+      expect(stderr).toContain(files.certFile);
+      expect(stderr).toMatch(/weak algorithm (ecdsa-with-SHA1|sha1WithRSAEncryption)/);
+    },
+  );
 
   it('a SHA-1 certificate that appears on disk later is not served: the previous one stays, and the log says why', async () => {
     const weak = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha1' });
@@ -96,7 +101,9 @@ describe('certificates with weak keys', () => {
     const files = await writePair('weak-rsa-1024', weak);
     const { code, stderr } = await runToExit(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`SVW_ERR_CERTIFICATE_INVALID: cannot use the serving certificate: certificate file ${files.certFile}: CN=localhost has a weak key, 1024-bit RSA`);
+    expect(stderr).toContain(
+      `SVW_ERR_CERTIFICATE_INVALID: cannot use the serving certificate: certificate file ${files.certFile}: CN=localhost has a weak key, 1024-bit RSA`,
+    );
     expect(stderr).toContain('reissue it with a 2048-bit RSA or a P-256 EC key');
     expect(stderr).not.toMatch(/SSL routines|key too small/);
   });
@@ -108,7 +115,9 @@ describe('certificates with weak keys', () => {
     const files = await writePair('weak-intermediate', { cert: `${leaf.cert}\n${intermediate.cert}\n`, key: leaf.key });
     const { code, stderr } = await runToExit(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`SVW_ERR_CERTIFICATE_INVALID: cannot use the serving certificate: certificate file ${files.certFile}: CN=weak intermediate has a weak key, 1024-bit RSA`);
+    expect(stderr).toContain(
+      `SVW_ERR_CERTIFICATE_INVALID: cannot use the serving certificate: certificate file ${files.certFile}: CN=weak intermediate has a weak key, 1024-bit RSA`,
+    );
   });
 
   it('a weak-key certificate that appears on disk later is not served: the previous one stays, and the log says why', async () => {
@@ -128,7 +137,11 @@ describe('certificates with weak keys', () => {
 
 describe('the admission port and plain HTTP', () => {
   it.each([
-    ['an HTTP/1.1 POST of a review', (body: string) => `POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`],
+    [
+      'an HTTP/1.1 POST of a review',
+      (body: string) =>
+        `POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    ],
     ['an HTTP/2 cleartext preface', () => 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
   ])('%s gets no review back, and the connection is closed', async (_name, request) => {
     const socket = connectTcp({ port: webhook.admissionPort, host: '127.0.0.1' });
@@ -156,20 +169,28 @@ function markedReviews(): object[] {
   const reviews: object[] = [];
   for (let index = 0; index < 40; index += 1) {
     reviews.push(reviewFrom('02', (review) => mark(review, index)));
-    reviews.push(reviewFrom('02', (review) => {
-      mark(review, index);
-      (review.request.object as { spec: object }).spec = { source: { persistentVolumeClaimName: `${MARKER}-pvc`, volumeSnapshotContentName: `${MARKER}-content` } };
-    }));
+    reviews.push(
+      reviewFrom('02', (review) => {
+        mark(review, index);
+        (review.request.object as { spec: object }).spec = {
+          source: { persistentVolumeClaimName: `${MARKER}-pvc`, volumeSnapshotContentName: `${MARKER}-content` },
+        };
+      }),
+    );
     // Kinds and resources the webhook does not know, and a kind that lies about the resource.
-    reviews.push(reviewFrom('02', (review) => {
-      mark(review, index);
-      review.request.resource = { group: `${MARKER}.example.com`, version: `v${index}`, resource: `${MARKER}${index}` };
-      review.request.kind = { group: `${MARKER}.example.com`, version: `v${index}`, kind: `${MARKER}Kind${index}` };
-    }));
-    reviews.push(reviewFrom('02', (review) => {
-      mark(review, index);
-      review.request.kind = { group: `${MARKER}.example.com`, version: 'v1', kind: `${MARKER}Kind${index}` };
-    }));
+    reviews.push(
+      reviewFrom('02', (review) => {
+        mark(review, index);
+        review.request.resource = { group: `${MARKER}.example.com`, version: `v${index}`, resource: `${MARKER}${index}` };
+        review.request.kind = { group: `${MARKER}.example.com`, version: `v${index}`, kind: `${MARKER}Kind${index}` };
+      }),
+    );
+    reviews.push(
+      reviewFrom('02', (review) => {
+        mark(review, index);
+        review.request.kind = { group: `${MARKER}.example.com`, version: 'v1', kind: `${MARKER}Kind${index}` };
+      }),
+    );
   }
   return reviews;
 }
@@ -178,7 +199,15 @@ describe('the metrics port', () => {
   it('carries nothing of what reviews contain, and its series do not grow with what callers send', async () => {
     const origin = `https://localhost:${webhook.admissionPort}`;
     const metrics = () => fetch(`http://127.0.0.1:${webhook.metricsPort}/metrics`).then((response) => response.text());
-    const series = (text: string) => text.split('\n').filter((line) => line.startsWith('snapshot_webhook_') && !line.startsWith('snapshot_webhook_process') && !line.startsWith('snapshot_webhook_nodejs'));
+    const series = (text: string) =>
+      text
+        .split('\n')
+        .filter(
+          (line) =>
+            line.startsWith('snapshot_webhook_') &&
+            !line.startsWith('snapshot_webhook_process') &&
+            !line.startsWith('snapshot_webhook_nodejs'),
+        );
     const client = http2Client(origin, certificates.caCert);
     try {
       await client.post('/validate', JSON.stringify(reviewFrom('02')));
@@ -196,7 +225,8 @@ describe('the metrics port', () => {
       // The first reviews may add a few fixed series (unknown kind, denied); the next ones add none.
       expect(middle - before).toBeLessThan(20);
       expect(series(text).length).toBe(middle);
-      for (const path of ['/readyz', '/livez']) expect(await fetch(`http://127.0.0.1:${webhook.metricsPort}${path}`).then((response) => response.text())).not.toContain(MARKER);
+      for (const path of ['/readyz', '/livez'])
+        expect(await fetch(`http://127.0.0.1:${webhook.metricsPort}${path}`).then((response) => response.text())).not.toContain(MARKER);
       const posted = await fetch(`http://127.0.0.1:${webhook.metricsPort}/validate`, { method: 'POST', body: JSON.stringify(reviews[0]) });
       expect(posted.status).toBeGreaterThanOrEqual(400);
       expect(await posted.text()).not.toContain(MARKER);

@@ -98,7 +98,10 @@ describe.each(KINDS)('$name: rules 9, 10, 18 (one default per driver)', (kind) =
 
     it('names every existing default when there are several', () => {
       const second = { name: 'second', driver: DRIVER, defaultValue: 'true' };
-      const verdict = decide(create(object({ name: 'third', driver: DRIVER, defaultValue: 'true' })), contextOf(kind.cluster([existingDefault, second])));
+      const verdict = decide(
+        create(object({ name: 'third', driver: DRIVER, defaultValue: 'true' })),
+        contextOf(kind.cluster([existingDefault, second])),
+      );
       expect(errorLines(verdict)[0]).toContain(`2 default ${kind.name}es: "csi-hostpath-snapclass", "second"`);
     });
 

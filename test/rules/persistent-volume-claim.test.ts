@@ -27,7 +27,12 @@ function restoreOf(spec: KubeObject = {}, source: KubeObject = { name: 'db-snap'
 }
 
 function cloneOf(spec: KubeObject = {}): KubeObject {
-  return claim('copy', { storageClassName: 'fast', resources: { requests: { storage: '10Gi' } }, dataSource: { kind: 'PersistentVolumeClaim', name: 'db' }, ...spec });
+  return claim('copy', {
+    storageClassName: 'fast',
+    resources: { requests: { storage: '10Gi' } },
+    dataSource: { kind: 'PersistentVolumeClaim', name: 'db' },
+    ...spec,
+  });
 }
 
 const READY = snapshot('db-snap', { readyToUse: true, restoreSize: '10Gi', boundVolumeSnapshotContentName: 'snapcontent-1' });
@@ -78,7 +83,11 @@ describe('rule 20: restores', () => {
       'spec.volumeMode: Invalid value: "Block": must be Filesystem, the volume mode snapshot "db-snap" was taken in ' +
         '(its VolumeSnapshotContent does not allow a change: annotation snapshot.storage.kubernetes.io/allow-volume-mode-change)',
     ]);
-    const allowing = content('snapcontent-1', { sourceVolumeMode: 'Filesystem' }, { 'snapshot.storage.kubernetes.io/allow-volume-mode-change': 'true' });
+    const allowing = content(
+      'snapcontent-1',
+      { sourceVolumeMode: 'Filesystem' },
+      { 'snapshot.storage.kubernetes.io/allow-volume-mode-change': 'true' },
+    );
     expect(errorLines(run(restoreOf({ volumeMode: 'Block' }), [READY, allowing, ...CLUSTER.slice(2)]))).toEqual([]);
   });
 
@@ -99,7 +108,9 @@ describe('rule 20: restores', () => {
 });
 
 describe('rule 21: clones', () => {
-  const SOURCE = storedClaim(claim('db', { storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } }, { capacity: { storage: '20Gi' } }));
+  const SOURCE = storedClaim(
+    claim('db', { storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } }, { capacity: { storage: '20Gi' } }),
+  );
 
   it('allows a clone at least the size of its source, in its StorageClass and volume mode', () => {
     expect(errorLines(run(cloneOf({ resources: { requests: { storage: '20Gi' } } }), [SOURCE]))).toEqual([]);
@@ -125,7 +136,9 @@ describe('rule 22: warnings, never denials', () => {
     const verdict = run(restoreOf(), []);
     expect(errorLines(verdict)).toEqual([]);
     expect(warningLines(verdict)).toContain('VolumeSnapshot "apps/db-snap" does not exist: the PVC stays Pending until it exists');
-    expect(warningLines(run(cloneOf(), []))).toEqual(['PersistentVolumeClaim "apps/db" does not exist: the PVC stays Pending until it exists']);
+    expect(warningLines(run(cloneOf(), []))).toEqual([
+      'PersistentVolumeClaim "apps/db" does not exist: the PVC stays Pending until it exists',
+    ]);
   });
 
   it('warns when the snapshot is not ready or is being deleted, and when the StorageClass is missing', () => {
@@ -133,22 +146,39 @@ describe('rule 22: warnings, never denials', () => {
     expect(warningLines(run(restoreOf(), [notReady, ...CLUSTER.slice(1)]))).toEqual([
       'VolumeSnapshot "db-snap" is not ready to use yet: the PVC stays Pending until it is',
     ]);
-    const deleting: StoredObject = { ref: READY.ref, object: { ...READY.object, metadata: { name: 'db-snap', deletionTimestamp: '2026-12-03T10:00:00Z' } } };
-    expect(warningLines(run(restoreOf(), [deleting, ...CLUSTER.slice(1)]))).toEqual(['VolumeSnapshot "db-snap" is being deleted: the PVC may never be restored']);
-    expect(warningLines(run(restoreOf({ storageClassName: 'missing' })))).toEqual(['StorageClass "missing" does not exist: the PVC stays Pending until it exists']);
+    const deleting: StoredObject = {
+      ref: READY.ref,
+      object: { ...READY.object, metadata: { name: 'db-snap', deletionTimestamp: '2026-12-03T10:00:00Z' } },
+    };
+    expect(warningLines(run(restoreOf(), [deleting, ...CLUSTER.slice(1)]))).toEqual([
+      'VolumeSnapshot "db-snap" is being deleted: the PVC may never be restored',
+    ]);
+    expect(warningLines(run(restoreOf({ storageClassName: 'missing' })))).toEqual([
+      'StorageClass "missing" does not exist: the PVC stays Pending until it exists',
+    ]);
   });
 
   it('allows with a warning when a lookup fails, and checks nothing that needed it', () => {
     const verdict = run(restoreOf({ resources: { requests: { storage: '1Gi' } } }), CLUSTER, [READY.ref]);
     expect(errorLines(verdict)).toEqual([]);
-    expect(warningLines(verdict)).toEqual(['could not check VolumeSnapshot "apps/db-snap" (GET answered 403: forbidden): created unchecked']);
+    expect(warningLines(verdict)).toEqual([
+      'could not check VolumeSnapshot "apps/db-snap" (GET answered 403: forbidden): created unchecked',
+    ]);
   });
 
   it('checks nothing without a cluster to read, and nothing on UPDATE', () => {
-    const request: RuleRequest = { operation: 'CREATE', object: restoreOf({ resources: { requests: { storage: '1Gi' } } }), oldObject: null, namespace: 'apps' };
+    const request: RuleRequest = {
+      operation: 'CREATE',
+      object: restoreOf({ resources: { requests: { storage: '1Gi' } } }),
+      oldObject: null,
+      namespace: 'apps',
+    };
     expect(decide(request, contextOf())).toEqual({ violations: [], warnings: [] });
     const object = restoreOf({ resources: { requests: { storage: '1Gi' } } });
     const updateRequest: RuleRequest = { operation: 'UPDATE', object, oldObject: object, namespace: 'apps' };
-    expect(decide(updateRequest, { ...contextOf(), objects: objectsFor(PVC, updateRequest, CLUSTER) })).toEqual({ violations: [], warnings: [] });
+    expect(decide(updateRequest, { ...contextOf(), objects: objectsFor(PVC, updateRequest, CLUSTER) })).toEqual({
+      violations: [],
+      warnings: [],
+    });
   });
 });

@@ -22,7 +22,9 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshotContent %s', (version) => {
 
   describe('rule 15: handles are never empty', () => {
     it('denies an empty list, an empty handle in a list and an empty group handle, each with its path', () => {
-      expect(errorLines(decide(create(content({ source: { volumeHandles: [] } }))))).toEqual(['spec.source.volumeHandles: Invalid value: []: must not be empty']);
+      expect(errorLines(decide(create(content({ source: { volumeHandles: [] } }))))).toEqual([
+        'spec.source.volumeHandles: Invalid value: []: must not be empty',
+      ]);
       expect(errorLines(decide(create(content({ source: { volumeHandles: ['v1', '', 'v3'] } }))))).toEqual([
         'spec.source.volumeHandles[1]: Invalid value: "": must not be empty',
       ]);
@@ -48,7 +50,9 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshotContent %s', (version) => {
 
     it('denies both and neither', () => {
       const both = decide(create(content({ source: { volumeHandles: ['v'], ...preProvisioned } })));
-      expect(errorLines(both)[0]).toMatch(/^spec\.source: Invalid value: .*exactly one of volumeHandles and groupSnapshotHandles must be set/);
+      expect(errorLines(both)[0]).toMatch(
+        /^spec\.source: Invalid value: .*exactly one of volumeHandles and groupSnapshotHandles must be set/,
+      );
       expect(decide(create(content({ source: {} }))).violations).toHaveLength(1);
     });
 
@@ -90,7 +94,11 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshotContent %s', (version) => {
     });
 
     it('denies removing the class name or the uid once set, and changing groupSnapshotHandles', () => {
-      const stored = content({ source: preProvisioned, volumeGroupSnapshotClassName: 'g', volumeGroupSnapshotRef: { name: 'a', namespace: 'b', uid: 'u' } });
+      const stored = content({
+        source: preProvisioned,
+        volumeGroupSnapshotClassName: 'g',
+        volumeGroupSnapshotRef: { name: 'a', namespace: 'b', uid: 'u' },
+      });
       const changed = content({
         source: { groupSnapshotHandles: { volumeGroupSnapshotHandle: 'g', volumeSnapshotHandles: ['s1'] } },
         volumeGroupSnapshotRef: { name: 'a', namespace: 'b' },
@@ -124,8 +132,12 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshotContent %s', (version) => {
       const moved = content({ volumeGroupSnapshotRef: { name: 'Group_1', namespace: 'Other' } });
       const lines = errorLines(decide(update(stored, moved)));
       expect(lines).toHaveLength(2); // immutable once bound (rule 16), and invalid (rule 17)
-      expect(lines).toContainEqual(expect.stringMatching(/^spec\.volumeGroupSnapshotRef\.namespace: Invalid value: "Other": field is immutable/));
-      expect(lines).toContainEqual(expect.stringMatching(/^spec\.volumeGroupSnapshotRef\.namespace: Invalid value: "Other": must be a lowercase RFC 1123 label/));
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^spec\.volumeGroupSnapshotRef\.namespace: Invalid value: "Other": field is immutable/),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^spec\.volumeGroupSnapshotRef\.namespace: Invalid value: "Other": must be a lowercase RFC 1123 label/),
+      );
     });
   });
 });

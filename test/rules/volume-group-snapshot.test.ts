@@ -18,7 +18,9 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshot %s', (version) => {
     });
 
     it('denies both and neither', () => {
-      expect(errorLines(decide(create(group({ selector: { matchLabels: { app: 'db' } }, volumeGroupSnapshotContentName: 'pre' }))))).toEqual([
+      expect(
+        errorLines(decide(create(group({ selector: { matchLabels: { app: 'db' } }, volumeGroupSnapshotContentName: 'pre' })))),
+      ).toEqual([
         'spec.source: Invalid value: {"selector":{"matchLabels":{"app":"db"}},"volumeGroupSnapshotContentName":"pre"}: ' +
           'exactly one of selector and volumeGroupSnapshotContentName must be set: selector to snapshot the PVCs it selects, ' +
           'or volumeGroupSnapshotContentName to bind a pre-provisioned VolumeGroupSnapshotContent',
@@ -35,7 +37,9 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshot %s', (version) => {
     });
 
     it('ignores the order of matchLabels keys', () => {
-      expect(errorLines(decide(update(bySelector({ matchLabels: { a: '1', b: '2' } }), bySelector({ matchLabels: { b: '2', a: '1' } }))))).toEqual([]);
+      expect(
+        errorLines(decide(update(bySelector({ matchLabels: { a: '1', b: '2' } }), bySelector({ matchLabels: { b: '2', a: '1' } })))),
+      ).toEqual([]);
     });
 
     it('denies a changed selector, keeping the order of values as given', () => {
@@ -89,7 +93,10 @@ describe.each(GROUP_VERSIONS)('VolumeGroupSnapshot %s', (version) => {
         create(
           bySelector({
             matchLabels: { 'bad key': 'ok', good: 'not ok!' },
-            matchExpressions: [{ key: 'app', operator: 'Equals', values: ['a'] }, { key: '-x', operator: 'In', values: ['a b'] }],
+            matchExpressions: [
+              { key: 'app', operator: 'Equals', values: ['a'] },
+              { key: '-x', operator: 'In', values: ['a b'] },
+            ],
           }),
         ),
       );

@@ -6,10 +6,18 @@ import { contextOf, errorLines, rulesOf, warningLines } from '../support/rules.t
 
 const VS = { group: 'snapshot.storage.k8s.io', version: 'v1', resource: 'volumesnapshots' };
 const decide = rulesOf(VS.group, VS.version, VS.resource);
-const CLASSES = { snapshotClasses: [{ name: 'csi-hostpath', driver: SNAPSHOT_DRIVER, defaultValue: 'true' }, { name: 'ebs', driver: 'ebs.csi.aws.com' }] };
+const CLASSES = {
+  snapshotClasses: [
+    { name: 'csi-hostpath', driver: SNAPSHOT_DRIVER, defaultValue: 'true' },
+    { name: 'ebs', driver: 'ebs.csi.aws.com' },
+  ],
+};
 
 function snapshotOf(className: string): KubeObject {
-  return { metadata: { name: 'db-snap', namespace: 'apps' }, spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: className } };
+  return {
+    metadata: { name: 'db-snap', namespace: 'apps' },
+    spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: className },
+  };
 }
 
 const BOUND = storedClaim(claim('db', { volumeName: 'pv-1', storageClassName: 'fast' }, { phase: 'Bound' }));
@@ -34,7 +42,9 @@ describe('rule 23: a VolumeSnapshot of a PVC', () => {
   });
 
   it('warns when the PVC does not exist or is not bound', () => {
-    expect(warningLines(run(snapshotOf('ebs'), []))).toEqual(['PersistentVolumeClaim "apps/db" does not exist: the snapshot waits until it exists']);
+    expect(warningLines(run(snapshotOf('ebs'), []))).toEqual([
+      'PersistentVolumeClaim "apps/db" does not exist: the snapshot waits until it exists',
+    ]);
     const pending = storedClaim(claim('db', { storageClassName: 'fast' }, { phase: 'Pending' }));
     const verdict = run(snapshotOf('ebs'), [pending]);
     expect(errorLines(verdict)).toEqual([]);

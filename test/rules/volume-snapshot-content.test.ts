@@ -39,8 +39,12 @@ describe.each(SNAPSHOT_VERSIONS)('VolumeSnapshotContent %s', (version) => {
 
   describe('rule 5: handles are never empty', () => {
     it('denies an empty volumeHandle or snapshotHandle with its field path', () => {
-      expect(errorLines(decide(create(content({ source: { volumeHandle: '' } }))))).toEqual(['spec.source.volumeHandle: Invalid value: "": must not be empty']);
-      expect(errorLines(decide(create(content({ source: { snapshotHandle: '' } }))))).toEqual(['spec.source.snapshotHandle: Invalid value: "": must not be empty']);
+      expect(errorLines(decide(create(content({ source: { volumeHandle: '' } }))))).toEqual([
+        'spec.source.volumeHandle: Invalid value: "": must not be empty',
+      ]);
+      expect(errorLines(decide(create(content({ source: { snapshotHandle: '' } }))))).toEqual([
+        'spec.source.snapshotHandle: Invalid value: "": must not be empty',
+      ]);
     });
 
     it('ratchets a stored empty handle that the update leaves alone', () => {

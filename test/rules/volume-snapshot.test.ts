@@ -50,9 +50,7 @@ describe.each(SNAPSHOT_VERSIONS)('VolumeSnapshot %s', (version) => {
 
     it('denies a change', () => {
       const verdict = decide(update(snapshot({ persistentVolumeClaimName: 'a' }), snapshot({ persistentVolumeClaimName: 'b' })));
-      expect(errorLines(verdict)).toEqual([
-        'spec.source.persistentVolumeClaimName: Invalid value: "b": field is immutable (it was "a")',
-      ]);
+      expect(errorLines(verdict)).toEqual(['spec.source.persistentVolumeClaimName: Invalid value: "b": field is immutable (it was "a")']);
     });
 
     it('denies removing one and adding the other, with every violation', () => {
@@ -91,7 +89,9 @@ describe.each(SNAPSHOT_VERSIONS)('VolumeSnapshot %s', (version) => {
 
     it('stays mutable: the controller may fill it in, and may change it', () => {
       const stored = snapshot({ persistentVolumeClaimName: 'a' });
-      expect(errorLines(decide(update(stored, snapshot({ persistentVolumeClaimName: 'a' }, { volumeSnapshotClassName: 'fast' }))))).toEqual([]);
+      expect(errorLines(decide(update(stored, snapshot({ persistentVolumeClaimName: 'a' }, { volumeSnapshotClassName: 'fast' }))))).toEqual(
+        [],
+      );
     });
 
     it('ratchets: an empty name stored earlier does not block finalizer removal, but a new bad name is denied', () => {
@@ -107,9 +107,7 @@ describe.each(SNAPSHOT_VERSIONS)('VolumeSnapshot %s', (version) => {
     it('warns when the named class is not in the cache', () => {
       const verdict = decide(create(snapshot({ persistentVolumeClaimName: 'a' }, { volumeSnapshotClassName: 'slow' })), contextOf(classes));
       expect(verdict.violations).toEqual([]);
-      expect(warningLines(verdict)).toEqual([
-        'VolumeSnapshotClass "slow" does not exist: the snapshot stays Pending until it is created',
-      ]);
+      expect(warningLines(verdict)).toEqual(['VolumeSnapshotClass "slow" does not exist: the snapshot stays Pending until it is created']);
     });
 
     it('does not warn when the class exists, or the cache is off', () => {

@@ -9,10 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import {
-  generateCertificateAuthority,
-  generateServingCertificate,
-} from '../../src/tls/self-signed.ts';
+import { generateCertificateAuthority, generateServingCertificate } from '../../src/tls/self-signed.ts';
 import type { CertificateAuthority, GeneratedCertificate } from '../../src/tls/self-signed.ts';
 
 export interface TestCertificates {
@@ -37,10 +34,7 @@ export async function createTestCertificates(names: TestCertificateNames = {}): 
 }
 
 /** Another serving certificate from the same CA: what a rotation looks like. */
-export function issueTestCertificate(
-  ca: CertificateAuthority,
-  names: TestCertificateNames = {},
-): Promise<GeneratedCertificate> {
+export function issueTestCertificate(ca: CertificateAuthority, names: TestCertificateNames = {}): Promise<GeneratedCertificate> {
   return generateServingCertificate(ca, {
     dnsNames: names.dnsNames ?? ['localhost'],
     ipAddresses: names.ipAddresses ?? ['127.0.0.1', '::1'],
@@ -84,8 +78,28 @@ export async function opensslEcCertificate(curve: string): Promise<CertificatePa
   const directory = await mkdtemp(join(tmpdir(), 'openssl-ec-'));
   try {
     const [keyFile, certFile] = [join(directory, 'tls.key'), join(directory, 'tls.crt')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`, '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '7', '-subj', '/CN=localhost', '-sha256'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        `ec_paramgen_curve:${curve}`,
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '7',
+        '-subj',
+        '/CN=localhost',
+        '-sha256',
+      ],
+      { stdio: 'ignore' },
+    );
     return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
   } finally {
     await rm(directory, { recursive: true, force: true });

@@ -89,9 +89,7 @@ export function postOnSession(
       headers = responseHeaders;
     });
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () =>
-      resolve({ status, headers, text: Buffer.concat(chunks).toString('utf8'), alpn: session.alpnProtocol ?? false }),
-    );
+    stream.on('end', () => resolve({ status, headers, text: Buffer.concat(chunks).toString('utf8'), alpn: session.alpnProtocol ?? false }));
     stream.on('error', reject);
     stream.end(body);
   });

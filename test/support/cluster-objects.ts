@@ -44,12 +44,19 @@ export const SNAPSHOT_DRIVER = 'hostpath.csi.k8s.io';
 export function snapshot(name: string, status: KubeObject, spec: KubeObject = {}): StoredObject {
   return {
     ref: { resource: 'volumesnapshots', namespace: 'apps', name },
-    object: { metadata: { name, namespace: 'apps' }, spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: 'csi-hostpath', ...spec }, status },
+    object: {
+      metadata: { name, namespace: 'apps' },
+      spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: 'csi-hostpath', ...spec },
+      status,
+    },
   };
 }
 
 export function content(name: string, spec: KubeObject, annotations: Record<string, string> = {}): StoredObject {
-  return { ref: { resource: 'volumesnapshotcontents', name }, object: { metadata: { name, annotations }, spec: { driver: SNAPSHOT_DRIVER, ...spec } } };
+  return {
+    ref: { resource: 'volumesnapshotcontents', name },
+    object: { metadata: { name, annotations }, spec: { driver: SNAPSHOT_DRIVER, ...spec } },
+  };
 }
 
 export function snapshotClass(name: string, driver: string): StoredObject {

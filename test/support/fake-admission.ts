@@ -39,7 +39,11 @@ export function admitThrough(target: WebhookTarget): Admit {
     const answer = await call(target, reviewOf(admission));
     if (answer.allowed === true) return answer.warnings ?? [];
     const code = answer.status?.code ?? 400;
-    throw new ApiError(code, code === 422 ? 'Invalid' : 'BadRequest', `admission webhook "${target.name}" denied the request: ${answer.status?.message ?? ''}`);
+    throw new ApiError(
+      code,
+      code === 422 ? 'Invalid' : 'BadRequest',
+      `admission webhook "${target.name}" denied the request: ${answer.status?.message ?? ''}`,
+    );
   };
 }
 
@@ -72,17 +76,21 @@ function call(target: WebhookTarget, review: JsonObject): Promise<Answer> {
   const timeoutMs = target.timeoutMs ?? 3000;
   const url = `${target.url}?timeout=${timeoutMs / 1000}s`;
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', ca: target.ca, headers: { 'content-type': 'application/json' }, timeout: timeoutMs }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        try {
-          resolve(((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { response?: Answer }).response ?? {}));
-        } catch {
-          reject(failedCalling(target, url, `received invalid webhook response: HTTP ${response.statusCode ?? 0}`));
-        }
-      });
-    });
+    const outgoing = request(
+      url,
+      { method: 'POST', ca: target.ca, headers: { 'content-type': 'application/json' }, timeout: timeoutMs },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          try {
+            resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { response?: Answer }).response ?? {});
+          } catch {
+            reject(failedCalling(target, url, `received invalid webhook response: HTTP ${response.statusCode ?? 0}`));
+          }
+        });
+      },
+    );
     outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     outgoing.on('error', (error: NodeJS.ErrnoException) => reject(failedCalling(target, url, goError(error, new URL(url).host))));
     outgoing.end(JSON.stringify(review));
@@ -93,10 +101,15 @@ function call(target: WebhookTarget, review: JsonObject): Promise<Answer> {
 function goError(error: NodeJS.ErrnoException, host: string): string {
   if (error.code === 'ECONNREFUSED') return `dial tcp ${host}: connect: connection refused`;
   if (error.code === 'ETIMEDOUT') return 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code ?? '')) return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code ?? ''))
+    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
   return error.message;
 }
 
 function failedCalling(target: WebhookTarget, url: string, reason: string): ApiError {
-  return new ApiError(500, 'InternalError', `Internal error occurred: failed calling webhook "${target.name}": failed to call webhook: Post "${url}": ${reason}`);
+  return new ApiError(
+    500,
+    'InternalError',
+    `Internal error occurred: failed calling webhook "${target.name}": failed to call webhook: Post "${url}": ${reason}`,
+  );
 }

@@ -23,11 +23,7 @@ interface ResourceRoute {
 const VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 
 /** Routes one request the way kube-apiserver lays out its paths: discovery, collections, objects. */
-export async function handleApiRequest(
-  request: IncomingMessage,
-  response: ServerResponse,
-  context: HandlerContext,
-): Promise<void> {
+export async function handleApiRequest(request: IncomingMessage, response: ServerResponse, context: HandlerContext): Promise<void> {
   const url = new URL(request.url ?? '/', 'https://fake-api-server');
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   if (request.method === 'GET' && (serveVersion(segments, response) || serveDiscovery(segments, response, context.store))) {
@@ -199,8 +195,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'GET collection': (exchange) => listOrWatch(exchange),
   'GET object': ({ context, route }, name) => existing(context.store, route.ref, name),
   'POST collection': (exchange) => create(exchange),
-  'PUT object': async ({ context, route, request }, name) =>
-    context.store.update(route.ref, named(await readJson(request), name)),
+  'PUT object': async ({ context, route, request }, name) => context.store.update(route.ref, named(await readJson(request), name)),
   'PATCH object': ({ context, route, request }, name) => patch(request, context.store, route.ref, name),
   'DELETE object': ({ context, route }, name) => context.store.remove(route.ref, name),
 };
@@ -222,7 +217,11 @@ async function create({ context, route, request, response, query }: Exchange): P
   const object = await readJson(request);
   const dryRun = query.get('dryRun') === 'All';
   const warnings = context.admit === undefined ? [] : await context.admit({ ref: route.ref, resource: route.resource, object, dryRun });
-  if (warnings.length > 0) response.setHeader('Warning', warnings.map((text) => `299 - ${JSON.stringify(text)}`));
+  if (warnings.length > 0)
+    response.setHeader(
+      'Warning',
+      warnings.map((text) => `299 - ${JSON.stringify(text)}`),
+    );
   return dryRun ? object : context.store.create(route.ref, object);
 }
 
@@ -321,7 +320,11 @@ async function patch(request: IncomingMessage, store: ApiStore, ref: ResourceRef
   } else if (type === 'application/json-patch+json') {
     patched = jsonPatch(current, body);
   } else {
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+    );
   }
   return store.update(ref, named(patched as JsonObject, name));
 }

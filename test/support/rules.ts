@@ -33,8 +33,7 @@ export function clusterOf(spec: ClusterSpec = {}): ClusterView {
   const { snapshotClasses = [], groupSnapshotClasses = [] } = spec;
   return {
     snapshotClasses: snapshotClasses === null ? null : indexOf(SNAPSHOT_DEFAULT_ANNOTATION, snapshotClasses),
-    groupSnapshotClasses:
-      groupSnapshotClasses === null ? null : indexOf(GROUP_SNAPSHOT_DEFAULT_ANNOTATION, groupSnapshotClasses),
+    groupSnapshotClasses: groupSnapshotClasses === null ? null : indexOf(GROUP_SNAPSHOT_DEFAULT_ANNOTATION, groupSnapshotClasses),
   };
 }
 
@@ -64,8 +63,7 @@ export const snapshotRules = (version: string) => rulesOf(SNAPSHOT_GROUP, versio
 export const contentRules = (version: string) => rulesOf(SNAPSHOT_GROUP, version, 'volumesnapshotcontents');
 export const classRules = (version: string) => rulesOf(SNAPSHOT_GROUP, version, 'volumesnapshotclasses');
 export const groupRules = (version: string) => rulesOf(GROUP_SNAPSHOT_GROUP, version, 'volumegroupsnapshots');
-export const groupContentRules = (version: string) =>
-  rulesOf(GROUP_SNAPSHOT_GROUP, version, 'volumegroupsnapshotcontents');
+export const groupContentRules = (version: string) => rulesOf(GROUP_SNAPSHOT_GROUP, version, 'volumegroupsnapshotcontents');
 export const groupClassRules = (version: string) => rulesOf(GROUP_SNAPSHOT_GROUP, version, 'volumegroupsnapshotclasses');
 
 /** The violations as kubectl would print them, one line each: what the tests compare. */

@@ -83,7 +83,10 @@ export async function startWebhook(args: readonly string[], env: NodeJS.ProcessE
  * default to 0, so that a refusal expected here never turns into an address error on a machine
  * where something else holds 8080 or 8443.
  */
-export async function runToExit(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = trackChild(
     spawn(process.execPath, ['src/main.ts', ...args], {
       cwd: REPO,

@@ -58,9 +58,7 @@ async function writePair(pair: GeneratedCertificate, files = { certFile, keyFile
   await writeFile(files.keyFile, pair.key);
 }
 
-async function watchAndServe(
-  extra: Partial<CertificateFilesOptions> = {},
-): Promise<{ source: CertificateSource; running: RunningServer }> {
+async function watchAndServe(extra: Partial<CertificateFilesOptions> = {}): Promise<{ source: CertificateSource; running: RunningServer }> {
   const source = await watchCertificateFiles({ certFile, keyFile, logger, ...extra });
   cleanups.push(() => source.close());
   const running = await startServer(source);
@@ -165,7 +163,9 @@ describe('watchCertificateFiles: a pair that does not check out', () => {
     const after = logger.records.slice(before);
     const warning = after.find((record) => record.level === 'warn');
     expect(warning?.message).toBe('the certificate files cannot be used (yet); still serving the previous certificate');
-    expect(String((warning?.fields as { error?: unknown } | undefined)?.error)).toMatch(/certificate file .*tls\.crt: CN=localhost has a weak key, 1024-bit RSA/);
+    expect(String((warning?.fields as { error?: unknown } | undefined)?.error)).toMatch(
+      /certificate file .*tls\.crt: CN=localhost has a weak key, 1024-bit RSA/,
+    );
     // Before the check, the pair was announced as changed and then failed to apply.
     expect(after.filter((record) => record.level !== 'warn')).toEqual([]);
   });
@@ -183,13 +183,9 @@ describe('watchCertificateFiles: a pair that does not check out', () => {
 
 describe('watchCertificateFiles: start and stop', () => {
   it('refuses to start without usable files, naming the file', async () => {
-    await expect(watchCertificateFiles({ certFile, keyFile, logger })).rejects.toThrow(
-      /cannot read certificate file .*tls\.crt: ENOENT/,
-    );
+    await expect(watchCertificateFiles({ certFile, keyFile, logger })).rejects.toThrow(/cannot read certificate file .*tls\.crt: ENOENT/);
     await writeFile(certFile, first.cert);
-    await expect(watchCertificateFiles({ certFile, keyFile, logger })).rejects.toThrow(
-      /cannot read key file .*tls\.key: ENOENT/,
-    );
+    await expect(watchCertificateFiles({ certFile, keyFile, logger })).rejects.toThrow(/cannot read key file .*tls\.key: ENOENT/);
     await writeFile(keyFile, second.key);
     await expect(watchCertificateFiles({ certFile, keyFile, logger })).rejects.toMatchObject({
       code: 'SVW_ERR_CERTIFICATE_INVALID',

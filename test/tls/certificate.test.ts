@@ -83,9 +83,7 @@ describe('loadServingCertificate', () => {
   it('refuses a key that belongs to another certificate', async () => {
     const other = await issueTestCertificate(certs.ca);
     const error = rejection(() => loadServingCertificate(certs.cert, other.key));
-    expect(error.message).toBe(
-      'cannot use the serving certificate: private key does not match certificate (subject CN=localhost)',
-    );
+    expect(error.message).toBe('cannot use the serving certificate: private key does not match certificate (subject CN=localhost)');
   });
 
   it('names the inputs as the caller labels them', async () => {
@@ -97,9 +95,7 @@ describe('loadServingCertificate', () => {
   });
 
   it('refuses text that holds no certificate, a damaged certificate and a garbage key', () => {
-    expect(rejection(() => loadServingCertificate('not a certificate', certs.key)).message).toMatch(
-      /certificate holds no PEM certificate/,
-    );
+    expect(rejection(() => loadServingCertificate('not a certificate', certs.key)).message).toMatch(/certificate holds no PEM certificate/);
     const damaged = certs.cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
     expect(damaged).not.toBe(certs.cert);
     expect(rejection(() => loadServingCertificate(damaged, certs.key)).message).toMatch(

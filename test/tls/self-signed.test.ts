@@ -5,11 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
 import { staticCertificateSource } from '../../src/tls/certificate-source.ts';
-import {
-  generateCertificateAuthority,
-  generateDevelopmentCertificates,
-  generateServingCertificate,
-} from '../../src/tls/self-signed.ts';
+import { generateCertificateAuthority, generateDevelopmentCertificates, generateServingCertificate } from '../../src/tls/self-signed.ts';
 import type { CertificateAuthority, GeneratedCertificate } from '../../src/tls/self-signed.ts';
 import { handshake, startServer } from './tls-probe.ts';
 import type { RunningServer } from './tls-probe.ts';
@@ -42,9 +38,7 @@ describe('a CA and a serving certificate it signs', () => {
   it('does not verify against another CA or for a name it does not carry', async () => {
     const otherCa = await generateCertificateAuthority();
     await expect(handshake(running.port, { ca: otherCa.cert })).rejects.toThrow(/self-signed|unable to (get|verify)/i);
-    await expect(handshake(running.port, { ca: ca.cert, servername: 'elsewhere.example' })).rejects.toThrow(
-      /altnames/i,
-    );
+    await expect(handshake(running.port, { ca: ca.cert, servername: 'elsewhere.example' })).rejects.toThrow(/altnames/i);
   });
 
   it('is EC, SHA-256, a CA and a leaf with the requested validity', () => {
@@ -68,9 +62,7 @@ describe('a CA and a serving certificate it signs', () => {
   });
 
   it('refuses to make a certificate without any name', async () => {
-    await expect(generateServingCertificate(ca, { dnsNames: [], ipAddresses: [], validityDays: 1 })).rejects.toThrow(
-      /at least one/,
-    );
+    await expect(generateServingCertificate(ca, { dnsNames: [], ipAddresses: [], validityDays: 1 })).rejects.toThrow(/at least one/);
   });
 });
 

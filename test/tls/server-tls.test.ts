@@ -66,9 +66,7 @@ describe('serverTlsOptions on a real HTTP/2 server', () => {
     expect((await handshake(running.port, { ca: certs.caCert })).protocol).toBe('TLSv1.3');
     const tls12 = { ca: certs.caCert, maxVersion: 'TLSv1.2' } as const;
     expect((await handshake(running.port, tls12)).protocol).toBe('TLSv1.2');
-    await expect(handshake(running.port, { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-SHA' })).rejects.toThrow(
-      /handshake failure/i,
-    );
+    await expect(handshake(running.port, { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-SHA' })).rejects.toThrow(/handshake failure/i);
   });
 });
 

@@ -60,12 +60,7 @@ export function handshake(port: number, options: ConnectionOptions = {}): Promis
 }
 
 /** Handshakes until the server presents the certificate with this fingerprint, or throws. */
-export async function waitForFingerprint(
-  port: number,
-  ca: string,
-  fingerprint256: string,
-  timeoutMs = 3000,
-): Promise<void> {
+export async function waitForFingerprint(port: number, ca: string, fingerprint256: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let seen = '';
   while (Date.now() < deadline) {

@@ -44,7 +44,9 @@ async function readyz(port: number): Promise<void> {
 
 describe('the production build, with no node_modules beside it', () => {
   it('prints its version and checks manifests', () => {
-    expect(run(['--version']).stdout).toBe(`${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    expect(run(['--version']).stdout).toBe(
+      `${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`,
+    );
     const manifest = join(image, 'two-sources.yaml');
     writeFileSync(
       manifest,
@@ -64,7 +66,16 @@ describe('the production build, with no node_modules beside it', () => {
     writeFileSync(join(image, 'tls.crt'), certificates.cert);
     writeFileSync(join(image, 'tls.key'), certificates.key, { mode: 0o600 });
     const kubeconfig = await api.writeKubeconfig(join(image, 'kubeconfig'));
-    const flags = ['--tls-cert-file', join(image, 'tls.crt'), '--tls-private-key-file', join(image, 'tls.key'), '--kubeconfig', kubeconfig, '--drain-seconds', '0'];
+    const flags = [
+      '--tls-cert-file',
+      join(image, 'tls.crt'),
+      '--tls-private-key-file',
+      join(image, 'tls.key'),
+      '--kubeconfig',
+      kubeconfig,
+      '--drain-seconds',
+      '0',
+    ];
     const webhook = await startWebhook(flags, {}, entry);
     const client = http2Client(`https://localhost:${webhook.admissionPort}`, certificates.caCert);
     try {
@@ -73,7 +84,9 @@ describe('the production build, with no node_modules beside it', () => {
         body.request.name = 'fast';
         (body.request.object as { metadata: { name: string } }).metadata.name = 'fast';
       });
-      const answer = JSON.parse((await client.post('/validate', JSON.stringify(second))).text) as { response: { allowed: boolean; status: { message: string } } };
+      const answer = JSON.parse((await client.post('/validate', JSON.stringify(second))).text) as {
+        response: { allowed: boolean; status: { message: string } };
+      };
       expect(answer.response.allowed).toBe(false);
       expect(answer.response.status.message).toMatch(/csi-hostpath-snapclass/);
     } finally {
@@ -88,12 +101,28 @@ describe('the production build, with no node_modules beside it', () => {
 describe('validators compiled ahead', () => {
   it('give the same verdict and the same errors as Ajv compiling at start, for every schema', async () => {
     const file = join(image, 'validators.mjs');
-    writeFileSync(file, precompiledValidators().replace(/require\("ajv\//g, `require("${REPO}node_modules/ajv/`).replace(/^/, "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n"));
-    const ahead = ((await import(pathToFileURL(file).href)) as { schemaValidators: () => (id: string) => ValidateFunction | undefined }).schemaValidators();
+    writeFileSync(
+      file,
+      precompiledValidators()
+        .replace(/require\("ajv\//g, `require("${REPO}node_modules/ajv/`)
+        .replace(/^/, "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n"),
+    );
+    const ahead = (
+      (await import(pathToFileURL(file).href)) as { schemaValidators: () => (id: string) => ValidateFunction | undefined }
+    ).schemaValidators();
     const ids = readdirSync(join(REPO, 'schemas')).filter((name) => name.endsWith('.schema.json'));
     const raw = new Map(ids.map((id) => [id, JSON.parse(readFileSync(join(REPO, 'schemas', id), 'utf8')) as Record<string, unknown>]));
     const atStart = schemaValidators(raw);
-    const samples: unknown[] = [{}, [], 'x', null, { metadata: { name: '' }, spec: { source: {} } }, reviewFrom('02-'), reviewFrom('02-').request.object, { port: -1, logLevel: 'loud' }];
+    const samples: unknown[] = [
+      {},
+      [],
+      'x',
+      null,
+      { metadata: { name: '' }, spec: { source: {} } },
+      reviewFrom('02-'),
+      reviewFrom('02-').request.object,
+      { port: -1, logLevel: 'loud' },
+    ];
     for (const id of ids) {
       const [a, b] = [ahead(id), atStart(id)];
       expect(a, id).toBeTypeOf('function');

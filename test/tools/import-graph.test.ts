@@ -10,7 +10,14 @@ describe('the import check', () => {
       ['src/d.ts', ['src/a.ts', 'node_modules/x.ts']],
     ]);
     expect(findCycles(graph)).toEqual([['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/a.ts']]);
-    expect(findCycles(new Map([['src/a.ts', ['src/b.ts']], ['src/b.ts', []]]))).toEqual([]);
+    expect(
+      findCycles(
+        new Map([
+          ['src/a.ts', ['src/b.ts']],
+          ['src/b.ts', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('names an import from a lower folder of src/ into a higher one', () => {

@@ -83,7 +83,9 @@ const CLASS_KINDS: Readonly<Record<ClassKind, ClassKindText>> = {
  * to choose: such snapshots fail, whichever class was meant.
  */
 export function duplicateDefaults(kind: ClassKind, index: ClassIndex, classes: readonly KubeObject[]): DuplicateDefaults[] {
-  const created = new Map(classes.map((object) => [stringAt(object, 'metadata.name'), stringAt(object, 'metadata.creationTimestamp') ?? '']));
+  const created = new Map(
+    classes.map((object) => [stringAt(object, 'metadata.name'), stringAt(object, 'metadata.creationTimestamp') ?? '']),
+  );
   const oldestFirst = (left: string, right: string): number =>
     (created.get(left) ?? '').localeCompare(created.get(right) ?? '') || left.localeCompare(right);
   return index

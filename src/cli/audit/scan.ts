@@ -71,8 +71,10 @@ export async function scanCluster(kubeConfig: KubeConfig, options: ScanOptions):
   const objects: AuditObject[] = [];
   for (const family of SNAPSHOT_FAMILIES) {
     const version = served.get(family) ?? null;
-    const scanned = version === null ? SKIPPED : await scanResource({ kubeConfig, family, version, classes: classes.get(family), view }, options);
-    if (scanned.end === 'gone') notes.push(`${family.resource}.${family.group} went away while it was listed (CRD removed?): partly checked`);
+    const scanned =
+      version === null ? SKIPPED : await scanResource({ kubeConfig, family, version, classes: classes.get(family), view }, options);
+    if (scanned.end === 'gone')
+      notes.push(`${family.resource}.${family.group} went away while it was listed (CRD removed?): partly checked`);
     resources.push({ group: family.group, resource: family.resource, kind: family.kind, version, objects: scanned.count });
     objects.push(...scanned.findings);
   }

@@ -40,7 +40,10 @@ const OPTIONS = {
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function parseCheckArgs(args: readonly string[], env: NodeJS.ProcessEnv): ParsedCommandArgs<CheckOptions> {
-  return parseCommandArgs(() => readCommandLine(args, OPTIONS), (line) => checked(line, env));
+  return parseCommandArgs(
+    () => readCommandLine(args, OPTIONS),
+    (line) => checked(line, env),
+  );
 }
 
 function checked(line: CommandLine, env: NodeJS.ProcessEnv): CheckOptions {

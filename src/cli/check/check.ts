@@ -49,7 +49,11 @@ async function tryOnce(kubeConfig: KubeConfig, namespace: string, className: str
   try {
     const group = await getFromApi(kubeConfig, GROUP_VERSION, { timeoutMs: REQUEST_TIMEOUT_MS });
     if (group.status === 404) {
-      return { kind: 'passed', message: 'the snapshot CRDs (snapshot.storage.k8s.io/v1) are not installed: nothing for the webhook to check yet; install them and the snapshot controller first' };
+      return {
+        kind: 'passed',
+        message:
+          'the snapshot CRDs (snapshot.storage.k8s.io/v1) are not installed: nothing for the webhook to check yet; install them and the snapshot controller first',
+      };
     }
     const response = await sendToApi(kubeConfig, {
       method: 'POST',

@@ -35,12 +35,7 @@ export interface Evaluation {
 
 const SCHEMA_RULE = 'schema';
 
-export function evaluate(
-  subject: Subject,
-  previous: PreviousVersion | undefined,
-  context: RuleContext,
-  schemas: SchemaSet,
-): Evaluation {
+export function evaluate(subject: Subject, previous: PreviousVersion | undefined, context: RuleContext, schemas: SchemaSet): Evaluation {
   const { family, version, object } = subject;
   if (familyFor({ group: family.group, version, resource: family.resource }) === undefined) {
     return { operation: 'CREATE', violations: [], warnings: [unknownVersionWarning(family, version)] };

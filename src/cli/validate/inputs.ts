@@ -120,5 +120,5 @@ const REASONS: Readonly<Record<string, string>> = {
 
 function reasonOf(error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  return REASONS[code] ?? (describeError(error));
+  return REASONS[code] ?? describeError(error);
 }

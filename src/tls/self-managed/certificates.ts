@@ -89,11 +89,7 @@ class SelfManagedCertificates implements CertificateSource {
     checkLifetimes(this.#lifetimes);
     this.#dnsNames = serviceDnsNames(options.service);
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    this.#client = new KubeJsonClient(
-      options.kubeConfig,
-      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      this.#abort.signal,
-    );
+    this.#client = new KubeJsonClient(options.kubeConfig, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, this.#abort.signal);
   }
 
   async start(): Promise<void> {
@@ -248,10 +244,7 @@ class SelfManagedCertificates implements CertificateSource {
   #reportBundle(level: 'warn' | 'info' | 'debug', message: string, always = false): void {
     if (message === this.#bundleReport && !always) return;
     this.#bundleReport = message;
-    this.#options.logger[level](
-      { webhookConfiguration: this.#options.webhookConfiguration },
-      `self-managed certificates: ${message}`,
-    );
+    this.#options.logger[level]({ webhookConfiguration: this.#options.webhookConfiguration }, `self-managed certificates: ${message}`);
   }
 
   /** Serves the Secret's certificate when it is usable and not the one served already. */

@@ -29,7 +29,8 @@ export function selfManagedOptionsFrom(config: SelfManagedConfig, logger: Logger
   if (config.tlsCertFile !== '' || config.tlsPrivateKeyFile !== '') {
     throw invalid('--tls-secret (self-managed certificates) and --tls-cert-file/--tls-private-key-file exclude each other');
   }
-  if (config.webhookConfiguration === '') throw invalid('--tls-secret needs --webhook-configuration: the configuration whose caBundle gets the CA');
+  if (config.webhookConfiguration === '')
+    throw invalid('--tls-secret needs --webhook-configuration: the configuration whose caBundle gets the CA');
   if (config.service === '') throw invalid('--tls-secret needs --service: the Service whose DNS names the certificate is for');
   const secret = objectName(config.tlsSecret, '--tls-secret');
   const service = objectName(config.service, '--service');

@@ -111,7 +111,9 @@ describe('audit', () => {
     expect(run.code).toBe(1);
     expect(run.stdout.split('\n')[0]).toBe(`Audit of ${server?.url ?? ''}`);
     expect(rowsStarting(run.stdout, 'RESOURCE')).toEqual([['RESOURCE', 'VERSION', 'OBJECTS']]);
-    expect(rowsStarting(run.stdout, 'volumesnapshots.snapshot.storage.k8s.io')).toEqual([['volumesnapshots.snapshot.storage.k8s.io', 'v1', '5']]);
+    expect(rowsStarting(run.stdout, 'volumesnapshots.snapshot.storage.k8s.io')).toEqual([
+      ['volumesnapshots.snapshot.storage.k8s.io', 'v1', '5'],
+    ]);
     expect(rowsStarting(run.stdout, 'volumegroupsnapshotclasses.groupsnapshot.storage.k8s.io')).toEqual([
       ['volumegroupsnapshotclasses.groupsnapshot.storage.k8s.io', 'v1', '2'],
     ]);
@@ -141,10 +143,20 @@ describe('audit', () => {
     ]);
     // The duplicates are reported per driver, naming every default, not as an error of each class.
     expect(rowHeads('VolumeSnapshotClass', 'hostpath.csi.k8s.io')).toEqual([
-      ['VolumeSnapshotClass', 'hostpath.csi.k8s.io', 'csi-hostpath-snapclass,fast', expect.stringMatching(/^driver "hostpath.csi.k8s.io" has 2 default VolumeSnapshotClasses/) as string],
+      [
+        'VolumeSnapshotClass',
+        'hostpath.csi.k8s.io',
+        'csi-hostpath-snapclass,fast',
+        expect.stringMatching(/^driver "hostpath.csi.k8s.io" has 2 default VolumeSnapshotClasses/) as string,
+      ],
     ]);
     expect(rowHeads('VolumeGroupSnapshotClass', 'hostpath.csi.k8s.io')).toEqual([
-      ['VolumeGroupSnapshotClass', 'hostpath.csi.k8s.io', 'csi-hostpath-groupsnapclass,group-fast', expect.stringMatching(/^driver "hostpath.csi.k8s.io" has 2 default VolumeGroupSnapshotClasses/) as string],
+      [
+        'VolumeGroupSnapshotClass',
+        'hostpath.csi.k8s.io',
+        'csi-hostpath-groupsnapclass,group-fast',
+        expect.stringMatching(/^driver "hostpath.csi.k8s.io" has 2 default VolumeGroupSnapshotClasses/) as string,
+      ],
     ]);
     expect(rowsAbout(run.stdout, 'VolumeSnapshotClass', 'fast')).toEqual([]);
     // Clean objects are counted, not listed.
@@ -208,18 +220,56 @@ describe('audit', () => {
       warnings: object.warnings.map((warning) => warning.rule),
     }));
     expect(found).toEqual([
-      { object: 'snapshot.storage.k8s.io/v1 VolumeSnapshot default/both-sources', errors: ['spec.source FieldValueInvalid volumesnapshot-source'], warnings: [] },
-      { object: 'snapshot.storage.k8s.io/v1 VolumeSnapshot default/empty-class', errors: ['spec.volumeSnapshotClassName FieldValueInvalid volumesnapshot-class-name'], warnings: [] },
+      {
+        object: 'snapshot.storage.k8s.io/v1 VolumeSnapshot default/both-sources',
+        errors: ['spec.source FieldValueInvalid volumesnapshot-source'],
+        warnings: [],
+      },
+      {
+        object: 'snapshot.storage.k8s.io/v1 VolumeSnapshot default/empty-class',
+        errors: ['spec.volumeSnapshotClassName FieldValueInvalid volumesnapshot-class-name'],
+        warnings: [],
+      },
       { object: 'snapshot.storage.k8s.io/v1 VolumeSnapshot default/nowhere', errors: [], warnings: ['volumesnapshot-class-missing'] },
-      { object: 'snapshot.storage.k8s.io/v1 VolumeSnapshotContent -/ref-without-namespace', errors: ['spec.volumeSnapshotRef.namespace FieldValueRequired volumesnapshotcontent-ref'], warnings: [] },
-      { object: 'snapshot.storage.k8s.io/v1 VolumeSnapshotClass -/shouting', errors: [], warnings: ['volumesnapshotclass-default-annotation'] },
-      { object: 'groupsnapshot.storage.k8s.io/v1 VolumeGroupSnapshot shop/bad-selector', errors: ['spec.source.selector.matchExpressions[0].values FieldValueRequired volumegroupsnapshot-selector'], warnings: [] },
-      { object: 'groupsnapshot.storage.k8s.io/v1 VolumeGroupSnapshot shop/everything', errors: [], warnings: ['volumegroupsnapshot-empty-selector'] },
-      { object: 'groupsnapshot.storage.k8s.io/v1 VolumeGroupSnapshotContent -/both-handles', errors: ['spec.source FieldValueInvalid volumegroupsnapshotcontent-source'], warnings: [] },
+      {
+        object: 'snapshot.storage.k8s.io/v1 VolumeSnapshotContent -/ref-without-namespace',
+        errors: ['spec.volumeSnapshotRef.namespace FieldValueRequired volumesnapshotcontent-ref'],
+        warnings: [],
+      },
+      {
+        object: 'snapshot.storage.k8s.io/v1 VolumeSnapshotClass -/shouting',
+        errors: [],
+        warnings: ['volumesnapshotclass-default-annotation'],
+      },
+      {
+        object: 'groupsnapshot.storage.k8s.io/v1 VolumeGroupSnapshot shop/bad-selector',
+        errors: ['spec.source.selector.matchExpressions[0].values FieldValueRequired volumegroupsnapshot-selector'],
+        warnings: [],
+      },
+      {
+        object: 'groupsnapshot.storage.k8s.io/v1 VolumeGroupSnapshot shop/everything',
+        errors: [],
+        warnings: ['volumegroupsnapshot-empty-selector'],
+      },
+      {
+        object: 'groupsnapshot.storage.k8s.io/v1 VolumeGroupSnapshotContent -/both-handles',
+        errors: ['spec.source FieldValueInvalid volumegroupsnapshotcontent-source'],
+        warnings: [],
+      },
     ]);
     expect(report.duplicateDefaults.map(({ kind, driver, annotation, classes }) => ({ kind, driver, annotation, classes }))).toEqual([
-      { kind: 'VolumeSnapshotClass', driver: 'hostpath.csi.k8s.io', annotation: SNAPSHOT_ANNOTATION, classes: ['csi-hostpath-snapclass', 'fast'] },
-      { kind: 'VolumeGroupSnapshotClass', driver: 'hostpath.csi.k8s.io', annotation: GROUP_ANNOTATION, classes: ['csi-hostpath-groupsnapclass', 'group-fast'] },
+      {
+        kind: 'VolumeSnapshotClass',
+        driver: 'hostpath.csi.k8s.io',
+        annotation: SNAPSHOT_ANNOTATION,
+        classes: ['csi-hostpath-snapclass', 'fast'],
+      },
+      {
+        kind: 'VolumeGroupSnapshotClass',
+        driver: 'hostpath.csi.k8s.io',
+        annotation: GROUP_ANNOTATION,
+        classes: ['csi-hostpath-groupsnapclass', 'group-fast'],
+      },
     ]);
     expect(report.summary).toEqual({ objects: 19, invalidObjects: 5, errors: 5, warnings: 3, duplicateDefaults: 2, skippedResources: 0 });
     expect(() => loadSchemas().validator('audit-report.schema.json')).not.toThrow();
@@ -241,7 +291,13 @@ describe('audit', () => {
     const kubeconfig = await clusterWith(groupsFromCrds('v8.6.0'), fixtureObjects('clean.yaml', 'warnings.yaml'));
     const run = await audit(['--kubeconfig', kubeconfig]);
     expect(rowsAbout(run.stdout, 'VolumeSnapshotClass', 'shouting')).toEqual([
-      ['VolumeSnapshotClass', 'shouting', 'warning', '-', `annotation ${SNAPSHOT_ANNOTATION} is "True", not "true": this class is not a default`],
+      [
+        'VolumeSnapshotClass',
+        'shouting',
+        'warning',
+        '-',
+        `annotation ${SNAPSHOT_ANNOTATION} is "True", not "true": this class is not a default`,
+      ],
     ]);
     expect(rowsAbout(run.stdout, 'VolumeSnapshot', 'default/nowhere')).toHaveLength(1);
     expect(rowsAbout(run.stdout, 'VolumeGroupSnapshot', 'shop/everything')).toHaveLength(1);
@@ -288,7 +344,9 @@ describe('audit', () => {
     const listsBefore = server?.requests.length ?? 0;
     const paged = await reportOf(['--kubeconfig', kubeconfig, '--page-size', '2']);
     expect(paged).toEqual(whole);
-    const lists = (server?.requests ?? []).slice(listsBefore).filter((request) => request.path === '/apis/snapshot.storage.k8s.io/v1/volumesnapshots');
+    const lists = (server?.requests ?? [])
+      .slice(listsBefore)
+      .filter((request) => request.path === '/apis/snapshot.storage.k8s.io/v1/volumesnapshots');
     // 5 snapshots, 2 a page: 3 requests, the later ones continuing the first.
     expect(lists.map((request) => [request.query.limit, request.query.continue !== undefined])).toEqual([
       ['2', false],
@@ -315,7 +373,9 @@ describe('audit', () => {
     const noContext = join(directory, 'kubeconfig-without-context');
     await writeFile(noContext, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
     const relative = await audit(['--kubeconfig', 'kubeconfig-without-context']);
-    expect(relative.stderr).toBe(`snapshot-webhook audit: invalid configuration: cannot use kubeconfig ${noContext}: it sets no current-context\n`);
+    expect(relative.stderr).toBe(
+      `snapshot-webhook audit: invalid configuration: cannot use kubeconfig ${noContext}: it sets no current-context\n`,
+    );
     expect(relative.code).toBe(2);
   });
 

@@ -39,7 +39,13 @@ async function check(args: readonly string[] = []): Promise<{ code: number; stdo
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];
   const text = (stream: PassThrough) => () => (stream.read() as Buffer | null)?.toString('utf8') ?? '';
   const env = { POD_NAMESPACE: 'snapshot-webhook' };
-  const code = await runCheck(['--kubeconfig', kubeconfig, '--timeout-seconds', '1', ...args], { stdin: new PassThrough(), stdout, stderr, env, cwd: directory });
+  const code = await runCheck(['--kubeconfig', kubeconfig, '--timeout-seconds', '1', ...args], {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env,
+    cwd: directory,
+  });
   return { code, stdout: text(stdout)(), stderr: text(stderr)() };
 }
 
@@ -47,10 +53,15 @@ describe('snapshot-webhook check', () => {
   it('passes once the API server has called the webhook and passed its warning on, storing nothing', async () => {
     api.admission = admitThrough({ name: WEBHOOK_NAME, url: `https://localhost:${webhook.admissionPort}/validate`, ca });
     const result = await check();
-    expect(result.stdout).toMatch(/^snapshot-webhook check: ok: the API server called the webhook, which answered: VolumeSnapshotClass "snapshot-webhook-check-[0-9a-f]{8}" does not exist/);
+    expect(result.stdout).toMatch(
+      /^snapshot-webhook check: ok: the API server called the webhook, which answered: VolumeSnapshotClass "snapshot-webhook-check-[0-9a-f]{8}" does not exist/,
+    );
     expect(result.code).toBe(0);
     const created = api.requests.filter((request) => request.method === 'POST');
-    expect(created.at(-1)).toMatchObject({ path: '/apis/snapshot.storage.k8s.io/v1/namespaces/snapshot-webhook/volumesnapshots', query: { dryRun: 'All' } });
+    expect(created.at(-1)).toMatchObject({
+      path: '/apis/snapshot.storage.k8s.io/v1/namespaces/snapshot-webhook/volumesnapshots',
+      query: { dryRun: 'All' },
+    });
     expect(api.store.list({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' }).length).toBe(0);
   });
 

@@ -20,7 +20,13 @@ const GROUP_ANNOTATION = 'groupsnapshot.storage.kubernetes.io/is-default-class';
 
 function snapshotClass(name: string, driver: string, isDefault = false): JsonObject {
   const annotations = isDefault ? { [SNAPSHOT_ANNOTATION]: 'true' } : {};
-  return { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass', metadata: { name, annotations }, driver, deletionPolicy: 'Delete' };
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshotClass',
+    metadata: { name, annotations },
+    driver,
+    deletionPolicy: 'Delete',
+  };
 }
 
 function groupSnapshotClass(version: string, name: string, driver: string): JsonObject {

@@ -87,8 +87,7 @@ describe('validate: inputs', () => {
     expect(run.problems).toEqual([
       '<stdin>:1 (document 1) VolumeSnapshot default/old: warning: snapshot.storage.k8s.io/v1alpha1 is not a ' +
         'version of VolumeSnapshot (v1, v1beta1): not checked',
-      '<stdin>:14 (document 3) VolumeSnapshot default/anchored: spec.volumeSnapshotClassName: Invalid value: "": ' +
-        'must not be empty',
+      '<stdin>:14 (document 3) VolumeSnapshot default/anchored: spec.volumeSnapshotClassName: Invalid value: "": ' + 'must not be empty',
     ]);
     expect(run.summary).toBe('2 objects checked (2 snapshot objects, 0 other kinds ignored): 1 error, 1 warning');
   });

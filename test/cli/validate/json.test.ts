@@ -6,9 +6,10 @@ import { loadSchemas } from '../../../src/schemas.ts';
 import { validate } from './run-validate.ts';
 
 /** --output json: a report that machines can rely on, checked against its published schema. */
-const schema = JSON.parse(
-  readFileSync(new URL('../../../schemas/validate-report.schema.json', import.meta.url), 'utf8'),
-) as Record<string, unknown>;
+const schema = JSON.parse(readFileSync(new URL('../../../schemas/validate-report.schema.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const checkReport = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true }).compile(schema);
 
 async function reportOf(args: readonly string[], stdin?: string): Promise<{ report: ValidateReport; code: number }> {
@@ -88,7 +89,8 @@ describe('validate --output json', () => {
   });
 
   it('names stdin <stdin> and an unnamed object by its generateName', async () => {
-    const stdin = 'apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {generateName: nightly-}\nspec: {source: {persistentVolumeClaimName: db}}\n';
+    const stdin =
+      'apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {generateName: nightly-}\nspec: {source: {persistentVolumeClaimName: db}}\n';
     const { report, code } = await reportOf(['-'], stdin);
     expect(report.files).toEqual([{ path: '<stdin>', documents: 1 }]);
     expect(report.objects.map(({ file, name, generateName, namespace }) => ({ file, name, generateName, namespace }))).toEqual([
@@ -100,7 +102,12 @@ describe('validate --output json', () => {
   });
 
   it('has a schema that rejects what is not a report (so the check above can fail)', () => {
-    const valid = { files: [], objects: [], nonObjects: [], summary: { objects: 0, snapshotObjects: 0, ignored: 0, errors: 0, warnings: 0 } };
+    const valid = {
+      files: [],
+      objects: [],
+      nonObjects: [],
+      summary: { objects: 0, snapshotObjects: 0, ignored: 0, errors: 0, warnings: 0 },
+    };
     expect(checkReport(valid)).toBe(true);
     expect(checkReport({ files: [], objects: [], summary: valid.summary })).toBe(false);
     const nonObject = { file: 'a.yaml', document: 1, item: null, line: 1, message: 'not a Kubernetes object (a string)' };
@@ -108,8 +115,18 @@ describe('validate --output json', () => {
     expect(checkReport({ ...valid, nonObjects: [{ ...nonObject, document: 0 }] })).toBe(false);
     expect(checkReport({ ...valid, summary: { ...valid.summary, errors: -1 } })).toBe(false);
     const object = {
-      file: 'a.yaml', document: 1, item: null, line: 1, apiVersion: 'v1', kind: 'ConfigMap', namespace: null,
-      name: 'x', generateName: null, operation: 'CREATE', errors: [], warnings: [],
+      file: 'a.yaml',
+      document: 1,
+      item: null,
+      line: 1,
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: null,
+      name: 'x',
+      generateName: null,
+      operation: 'CREATE',
+      errors: [],
+      warnings: [],
     };
     expect(checkReport({ ...valid, objects: [object] })).toBe(false);
     expect(checkReport({ ...valid, objects: [{ ...object, kind: 'VolumeSnapshot' }] })).toBe(true);
@@ -117,7 +134,7 @@ describe('validate --output json', () => {
     expect(checkReport({ ...valid, objects: [{ ...object, kind: 'VolumeSnapshot', errors: [error] }] })).toBe(false);
   });
 
-  it('compiles in the webhook\'s own strict schema set, which loads every schema of the directory', () => {
+  it("compiles in the webhook's own strict schema set, which loads every schema of the directory", () => {
     expect(() => loadSchemas().validator('validate-report.schema.json')).not.toThrow();
   });
 });

@@ -99,7 +99,8 @@ describe('validate --against: the previous version makes an UPDATE', () => {
   });
 
   it('checks an object as new, with a warning, when its previous version could not have been stored', async () => {
-    const previous = 'apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {name: db-snap, namespace: default}\nspec: {source: db-data}\n';
+    const previous =
+      'apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {name: db-snap, namespace: default}\nspec: {source: db-data}\n';
     const run = await validate(['against/new/snapshots.yaml', '--against', '-'], { stdin: previous });
     expect(run.problems).toEqual([
       'against/new/snapshots.yaml:3 (document 1) VolumeSnapshot default/db-snap: warning: the previous version ' +
@@ -175,7 +176,7 @@ describe('validate --against: every immutability rule of the spec, with a good a
     expect(run.code).toBe(1);
   });
 
-  it('rule 16: handles, driver, class name, and the reference\'s name, namespace and uid of a group content', async () => {
+  it("rule 16: handles, driver, class name, and the reference's name, namespace and uid of a group content", async () => {
     const run = await validate(['updates/bad/group-snapshot-contents.yaml', '--against', 'updates/old']);
     const where = 'updates/bad/group-snapshot-contents.yaml';
     expect(run.problems).toEqual([
@@ -198,7 +199,7 @@ describe('validate --against: every immutability rule of the spec, with a good a
     expect(run.code).toBe(1);
   });
 
-  it('rule 19: a group class\'s deletionPolicy and parameters', async () => {
+  it("rule 19: a group class's deletionPolicy and parameters", async () => {
     const run = await validate(['updates/bad/classes.yaml', '--against', 'updates/old']);
     expect(run.problems).toEqual([
       'updates/bad/classes.yaml:7 VolumeGroupSnapshotClass group-class: deletionPolicy: Invalid value: "Retain": ' +

@@ -217,7 +217,16 @@ export function mutate(value: unknown, mutations: readonly ValueMutation[]): unk
   return result;
 }
 
-export const TEXT_MUTATIONS = ['truncate', 'duplicate-key', 'flip-byte', 'insert-bytes', 'bom', 'proto-key', 'whitespace', 'not-json'] as const;
+export const TEXT_MUTATIONS = [
+  'truncate',
+  'duplicate-key',
+  'flip-byte',
+  'insert-bytes',
+  'bom',
+  'proto-key',
+  'whitespace',
+  'not-json',
+] as const;
 
 export type TextMutationKind = (typeof TEXT_MUTATIONS)[number];
 
@@ -273,7 +282,8 @@ export function mutateText(text: string, mutation: TextMutation): Buffer {
   }
 }
 
-type Frame = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'value'; readonly value: unknown; readonly inArray: boolean };
+type Frame =
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'value'; readonly value: unknown; readonly inArray: boolean };
 
 function scalarText(value: unknown, inArray: boolean): string | undefined {
   if (value === undefined || typeof value === 'function') return inArray ? 'null' : undefined;

@@ -47,7 +47,8 @@ function graft(object: unknown, other: unknown, picks: readonly boolean[]): unkn
   const keys = [...new Set([...Object.keys(other), ...Object.keys(isObject(other.spec) ? other.spec : {})])];
   keys.forEach((key, index) => {
     if (picks[index % Math.max(1, picks.length)] !== true) return;
-    if (spec !== undefined && Object.hasOwn(other.spec as object, key)) defineField(spec, key, structuredClone((other.spec as Record<string, unknown>)[key]));
+    if (spec !== undefined && Object.hasOwn(other.spec as object, key))
+      defineField(spec, key, structuredClone((other.spec as Record<string, unknown>)[key]));
     else if (Object.hasOwn(other, key)) defineField(result, key, structuredClone(other[key]));
   });
   return result;

@@ -126,7 +126,8 @@ type Builder = (located: Located) => fc.Arbitrary<unknown>;
 
 const BUILDERS: Readonly<Record<string, Builder>> = {
   object: (located) => objectArbitrary(located),
-  array: ({ schema, file }) => fc.array(schema.items === undefined ? smallJson : arbitraryOf({ schema: schema.items, file }), { maxLength: 4 }),
+  array: ({ schema, file }) =>
+    fc.array(schema.items === undefined ? smallJson : arbitraryOf({ schema: schema.items, file }), { maxLength: 4 }),
   string: ({ schema }) => stringValue.map((text) => fitLength(text, schema)),
   integer: ({ schema }) => fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000 }),
   number: ({ schema }) => fc.double({ min: schema.minimum ?? -1e9, max: schema.maximum ?? 1e9, noNaN: true }),

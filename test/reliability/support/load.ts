@@ -96,15 +96,17 @@ function http2Sender(sessions: Map<string, ClientHttp2Session>): Send {
   const sessionFor = (backend: Backend): ClientHttp2Session => {
     const open = sessions.get(backend.origin);
     if (open !== undefined && !open.closed && !open.destroyed) return open;
-    const session = connectHttp2(backend.origin, { ca: backend.ca, ...(backend.servername === undefined ? {} : { servername: backend.servername }) });
+    const session = connectHttp2(backend.origin, {
+      ca: backend.ca,
+      ...(backend.servername === undefined ? {} : { servername: backend.servername }),
+    });
     session.on('error', () => undefined);
     session.on('goaway', () => sessions.delete(backend.origin));
     session.on('close', () => sessions.get(backend.origin) === session && sessions.delete(backend.origin));
     sessions.set(backend.origin, session);
     return session;
   };
-  return (backend, review) =>
-    postOnSession(sessionFor(backend), '/validate?timeout=3s', review.body);
+  return (backend, review) => postOnSession(sessionFor(backend), '/validate?timeout=3s', review.body);
 }
 
 export function startLoad(options: LoadOptions): RunningLoad {

@@ -91,7 +91,11 @@ export interface Http2Outcome {
 }
 
 /** Sends `head` of a body on a new stream (and the rest only if `rest` is set), and waits for the stream to close. */
-export function http2Stream(session: ClientHttp2Session, startedAt: number, send: (stream: ClientHttp2Stream) => void): Promise<Http2Outcome> {
+export function http2Stream(
+  session: ClientHttp2Session,
+  startedAt: number,
+  send: (stream: ClientHttp2Stream) => void,
+): Promise<Http2Outcome> {
   return new Promise((resolve) => {
     const stream = session.request({ ':method': 'POST', ':path': '/validate?timeout=3s', 'content-type': 'application/json' });
     let status = 0;

@@ -8,7 +8,10 @@ export const ALLOWED_REVIEW: Review = { body: JSON.stringify(reviewFrom('02')), 
 export const DENIED_REVIEW: Review = {
   body: JSON.stringify(
     reviewFrom('02', (review) => {
-      (review.request.object as { spec: { source: object } }).spec.source = { persistentVolumeClaimName: 'a', volumeSnapshotContentName: 'b' };
+      (review.request.object as { spec: { source: object } }).spec.source = {
+        persistentVolumeClaimName: 'a',
+        volumeSnapshotContentName: 'b',
+      };
     }),
   ),
   expected: 'denied',

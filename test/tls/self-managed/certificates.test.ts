@@ -78,7 +78,10 @@ describe('start-up', () => {
       'snapshot-webhook.webhook-system.svc.cluster.local',
     ]);
     const annotations = (fixture.api.getObject(SECRETS, SECRET.name)?.metadata as JsonObject).annotations;
-    expect(annotations).toMatchObject({ 'snapshot-webhook.io/signing-ca': ca.fingerprint256, 'snapshot-webhook.io/serving-ca': ca.fingerprint256 });
+    expect(annotations).toMatchObject({
+      'snapshot-webhook.io/signing-ca': ca.fingerprint256,
+      'snapshot-webhook.io/serving-ca': ca.fingerprint256,
+    });
 
     const bundle = secretData()['ca.crt'];
     expect(caBundles()).toEqual([bundle, bundle]);
@@ -208,7 +211,9 @@ describe('while running', () => {
     expect(caBundles()).toEqual(['', '']);
 
     await fixture.api.setUnreachable(false);
-    await waitFor('the caBundle to be set again', () => caBundles().every((bundle) => bundle === secretData()['ca.crt']), { timeoutMs: 5000 });
+    await waitFor('the caBundle to be set again', () => caBundles().every((bundle) => bundle === secretData()['ca.crt']), {
+      timeoutMs: 5000,
+    });
     expect(source.current().fingerprint256).toBe(served);
   });
 });

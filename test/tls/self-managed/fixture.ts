@@ -21,7 +21,11 @@ export const SERVICE = { namespace: NAMESPACE, name: 'snapshot-webhook' };
 export const CONFIGURATION = 'snapshot-webhook';
 /** The name the API server asks for: the Service's, as in the webhook's clientConfig. */
 export const SERVER_NAME = 'snapshot-webhook.webhook-system.svc';
-export const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
+export const CONFIGURATIONS: ResourceRef = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  plural: 'validatingwebhookconfigurations',
+};
 
 /** Every certificate of a PEM bundle, in order. */
 export function certificatesOf(bundle: string): X509Certificate[] {

@@ -38,9 +38,18 @@ describe('decide: the next step from what the Secret holds', () => {
     generateServingCertificate(ca, { dnsNames: DNS_NAMES, ipAddresses: [], validityDays });
 
   it('a CA rotation: waits for the caBundle, records when it was seen, waits propagationMs, then serves the new CA', async () => {
-    const [oldCa, newCa] = await Promise.all([generateCertificateAuthority({ commonName: 'old', validityDays: 12 }), generateCertificateAuthority({ commonName: 'new', validityDays: 12 })]);
+    const [oldCa, newCa] = await Promise.all([
+      generateCertificateAuthority({ commonName: 'old', validityDays: 12 }),
+      generateCertificateAuthority({ commonName: 'new', validityDays: 12 }),
+    ]);
     const leaf = await issue(oldCa, 3);
-    const rolling: TlsMaterial = { cert: leaf.cert, key: leaf.key, caBundle: pem(oldCa) + pem(newCa), caKey: newCa.key, published: undefined };
+    const rolling: TlsMaterial = {
+      cert: leaf.cert,
+      key: leaf.key,
+      caBundle: pem(oldCa) + pem(newCa),
+      caKey: newCa.key,
+      published: undefined,
+    };
     const now = Date.now();
     const state = assessMaterial(rolling, DNS_NAMES, now);
     expect(state.signer?.subject).toBe('CN=new');
@@ -65,7 +74,11 @@ describe('decide: the next step from what the Secret holds', () => {
     const ca = await generateCertificateAuthority({ commonName: 'only', validityDays: 12 });
     const leaf = await issue(ca, 3);
     const now = Date.now();
-    const state = assessMaterial({ cert: leaf.cert, key: leaf.key, caBundle: pem(ca), caKey: ca.key, published: undefined }, DNS_NAMES, now);
+    const state = assessMaterial(
+      { cert: leaf.cert, key: leaf.key, caBundle: pem(ca), caKey: ca.key, published: undefined },
+      DNS_NAMES,
+      now,
+    );
     expect(decide(state, { now, lifetimes, bundlePublished: true })).toBeUndefined();
     // 4 days / 3 = 1.33 days before the end of the serving certificate (valid 3 days).
     expect(decide(state, { now: now + 1.6 * DAY_MS, lifetimes, bundlePublished: true })).toBeUndefined();
@@ -74,12 +87,18 @@ describe('decide: the next step from what the Secret holds', () => {
     expect(decide(state, { now: now + 8.1 * DAY_MS, lifetimes, bundlePublished: true })?.step).toBe('new-ca');
 
     const rotated = assessMaterial(await carryOut('new-ca', state, { now, lifetimes, dnsNames: DNS_NAMES }), DNS_NAMES, now);
-    expect(rotated.authorities.map((authority) => authority.subject)).toEqual(['CN=only', expect.stringMatching(/^CN=snapshot-webhook CA /)]);
+    expect(rotated.authorities.map((authority) => authority.subject)).toEqual([
+      'CN=only',
+      expect.stringMatching(/^CN=snapshot-webhook CA /),
+    ]);
     expect(rotated.material.cert).toBe(leaf.cert);
   });
 
   it('drops a CA from the bundle once it has expired', async () => {
-    const [shortCa, ca] = await Promise.all([generateCertificateAuthority({ validityDays: 1 }), generateCertificateAuthority({ validityDays: 12 })]);
+    const [shortCa, ca] = await Promise.all([
+      generateCertificateAuthority({ validityDays: 1 }),
+      generateCertificateAuthority({ validityDays: 12 }),
+    ]);
     const leaf = await issue(ca, 3);
     const later = Date.now() + 1.1 * DAY_MS;
     const material: TlsMaterial = { cert: leaf.cert, key: leaf.key, caBundle: pem(shortCa) + pem(ca), caKey: ca.key, published: undefined };
@@ -105,7 +124,10 @@ describe('rotation against the API server, watched through real handshakes', () 
   beforeEach(() => {
     fixture.api.createObject(CONFIGURATIONS, {
       metadata: { name: CONFIGURATION },
-      webhooks: ['snapshot.webhook.io', 'groupsnapshot.webhook.io'].map((name) => ({ name, clientConfig: { service: { ...SERVICE, path: '/validate' } } })),
+      webhooks: ['snapshot.webhook.io', 'groupsnapshot.webhook.io'].map((name) => ({
+        name,
+        clientConfig: { service: { ...SERVICE, path: '/validate' } },
+      })),
     });
   });
 
@@ -135,7 +157,13 @@ describe('rotation against the API server, watched through real handshakes', () 
       const served = await apiServerHandshake(port, bundle);
       const authorities = certificatesOf(bundle);
       const issuer = authorities.find((authority) => served.checkIssued(authority) && served.verify(authority.publicKey));
-      const observation = { bundleAt, at: Date.now(), bundle: authorities.map((a) => a.fingerprint256), served: served.fingerprint256, issuer: issuer?.fingerprint256 ?? '' };
+      const observation = {
+        bundleAt,
+        at: Date.now(),
+        bundle: authorities.map((a) => a.fingerprint256),
+        served: served.fingerprint256,
+        issuer: issuer?.fingerprint256 ?? '',
+      };
       observations.push(observation);
       if (done(observation)) return observations;
       if (Date.now() > deadline) throw new Error(`rotation not complete after 12 s: ${JSON.stringify(observations.at(-1))}`);
@@ -187,14 +215,19 @@ describe('rotation against the API server, watched through real handshakes', () 
     const firstIssuer = new X509Certificate(source.current().cert).issuer;
     const session = connectHttp2(`https://127.0.0.1:${server.port}`, { ca, servername: SERVER_NAME });
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca, servername: SERVER_NAME });
-    fixture.onCleanup(() => session.close(), () => agent.destroy());
+    fixture.onCleanup(
+      () => session.close(),
+      () => agent.destroy(),
+    );
     expect(await get2(session, '/')).toBe('ok');
     const opened = await get1(agent, server.port, '/');
     const heldFingerprint = opened.peer;
     expect(heldFingerprint).toBe(source.current().fingerprint256);
 
     const slow = Promise.all([get2(session, '/slow'), get1(agent, server.port, '/slow')]);
-    await waitFor('a certificate of a new CA to be served', () => new X509Certificate(source.current().cert).issuer !== firstIssuer, { timeoutMs: 8000 });
+    await waitFor('a certificate of a new CA to be served', () => new X509Certificate(source.current().cert).issuer !== firstIssuer, {
+      timeoutMs: 8000,
+    });
     const fresh = await apiServerHandshake(server.port, caBundle());
     expect(fresh.fingerprint256).not.toBe(heldFingerprint);
     release();
