@@ -62,7 +62,7 @@ export function loadServingCertificate(certPem: string, keyPem: string, labels: 
   const leaf = chain[0] as X509Certificate;
   const key = parseKey(keyPem, labels.key);
   if (!leaf.checkPrivateKey(key)) {
-    throw invalid(`${labels.key} does not match ${labels.certificate} (subject ${leaf.subject})`);
+    throw certificateInvalid(`${labels.key} does not match ${labels.certificate} (subject ${leaf.subject})`);
   }
   chain.forEach((certificate) => checkUsable(certificate, labels.certificate));
   checkOpenSslAccepts(chain, certPem, keyPem, labels.certificate);
@@ -79,15 +79,15 @@ export function loadServingCertificate(certPem: string, keyPem: string, labels: 
 
 function parseChain(certPem: string, label: string): X509Certificate[] {
   const blocks = certPem.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw invalid(`${label} holds no PEM certificate (BEGIN CERTIFICATE)`);
+  if (blocks.length === 0) throw certificateInvalid(`${label} holds no PEM certificate (BEGIN CERTIFICATE)`);
   if (TEXT_AFTER_END.test(certPem)) {
-    throw invalid(`${label}: a line goes on after END CERTIFICATE; put a newline after each certificate`);
+    throw certificateInvalid(`${label}: a line goes on after END CERTIFICATE; put a newline after each certificate`);
   }
   return blocks.map((block, index) => {
     try {
       return new X509Certificate(block);
     } catch (error) {
-      throw invalid(`${label}: certificate ${index + 1} is not a parseable X.509 certificate: ${describeError(error)}`);
+      throw certificateInvalid(`${label}: certificate ${index + 1} is not a parseable X.509 certificate: ${describeError(error)}`);
     }
   });
 }
@@ -96,18 +96,18 @@ function parseKey(keyPem: string, label: string): KeyObject {
   try {
     return createPrivateKey(keyPem);
   } catch (error) {
-    throw invalid(`${label} is not a parseable unencrypted PEM private key: ${describeError(error)}`);
+    throw certificateInvalid(`${label} is not a parseable unencrypted PEM private key: ${describeError(error)}`);
   }
 }
 
 function checkUsable(certificate: X509Certificate, label: string): void {
   const now = Date.now();
   if (certificate.validToDate.getTime() <= now) {
-    throw invalid(`${label}: ${certificate.subject} expired on ${certificate.validToDate.toISOString()}`);
+    throw certificateInvalid(`${label}: ${certificate.subject} expired on ${certificate.validToDate.toISOString()}`);
   }
   if (WEAK_SIGNATURE_ALGORITHMS.has(certificate.signatureAlgorithmOid) && !isSelfSignedCa(certificate)) {
     const algorithm = certificate.signatureAlgorithm ?? certificate.signatureAlgorithmOid;
-    throw invalid(
+    throw certificateInvalid(
       `${label}: ${certificate.subject} is signed with the weak algorithm ${algorithm}` +
         ' (MD5 and SHA-1 are refused by clients); reissue it with SHA-256 or better',
     );
@@ -136,7 +136,7 @@ function checkOpenSslAccepts(chain: readonly X509Certificate[], certPem: string,
     const own = openSslRefusal(certificate.toString());
     if (own !== undefined) throw refusedBy(certificate, own, label);
   }
-  throw invalid(`${label}: OpenSSL refuses to serve it: ${refusal.message}`);
+  throw certificateInvalid(`${label}: OpenSSL refuses to serve it: ${refusal.message}`);
 }
 
 function openSslRefusal(cert: string, key?: string): NodeJS.ErrnoException | undefined {
@@ -150,9 +150,9 @@ function openSslRefusal(cert: string, key?: string): NodeJS.ErrnoException | und
 
 function refusedBy(certificate: X509Certificate, refusal: NodeJS.ErrnoException, label: string): WebhookError {
   if (refusal.code === undefined || !KEY_TOO_SMALL.has(refusal.code)) {
-    return invalid(`${label}: OpenSSL refuses to serve ${certificate.subject}: ${refusal.message}`);
+    return certificateInvalid(`${label}: OpenSSL refuses to serve ${certificate.subject}: ${refusal.message}`);
   }
-  return invalid(
+  return certificateInvalid(
     `${label}: ${certificate.subject} has a weak key, ${describeKey(certificate.publicKey)}` +
       " (OpenSSL's security level wants 112-bit strength: 2048-bit RSA or DSA, or an EC curve of 224 bits or more);" +
       ' reissue it with a 2048-bit RSA or a P-256 EC key' +
@@ -174,6 +174,6 @@ function dnsNamesOf(certificate: X509Certificate): string[] {
   return names.filter((name) => name.startsWith('DNS:')).map((name) => name.slice('DNS:'.length));
 }
 
-function invalid(detail: string): WebhookError {
+function certificateInvalid(detail: string): WebhookError {
   return new WebhookError('CERTIFICATE_INVALID', detail);
 }

@@ -23,30 +23,33 @@ export type SelfManagedConfig = Pick<
 export function selfManagedOptionsFrom(config: SelfManagedConfig, logger: Logger): SelfManagedOptions | undefined {
   if (config.tlsSecret === '') {
     const stray = config.webhookConfiguration !== '' ? '--webhook-configuration' : config.service !== '' ? '--service' : '';
-    if (stray !== '') throw invalid(`${stray} is for self-managed certificates: give --tls-secret too`);
+    if (stray !== '') throw configInvalid(`${stray} is for self-managed certificates: give --tls-secret too`);
     return undefined;
   }
   if (config.tlsCertFile !== '' || config.tlsPrivateKeyFile !== '') {
-    throw invalid('--tls-secret (self-managed certificates) and --tls-cert-file/--tls-private-key-file exclude each other');
+    throw configInvalid('--tls-secret (self-managed certificates) and --tls-cert-file/--tls-private-key-file exclude each other');
   }
   if (config.webhookConfiguration === '')
-    throw invalid('--tls-secret needs --webhook-configuration: the configuration whose caBundle gets the CA');
-  if (config.service === '') throw invalid('--tls-secret needs --service: the Service whose DNS names the certificate is for');
+    throw configInvalid('--tls-secret needs --webhook-configuration: the configuration whose caBundle gets the CA');
+  if (config.service === '') throw configInvalid('--tls-secret needs --service: the Service whose DNS names the certificate is for');
   const secret = objectName(config.tlsSecret, '--tls-secret');
   const service = objectName(config.service, '--service');
   const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
   if (kubeConfig === null) {
-    throw invalid('self-managed certificates (--tls-secret) need a cluster: give --kubeconfig or run in a cluster (in-cluster config)');
+    throw configInvalid(
+      'self-managed certificates (--tls-secret) need a cluster: give --kubeconfig or run in a cluster (in-cluster config)',
+    );
   }
   return { kubeConfig, secret, service, webhookConfiguration: config.webhookConfiguration, logger };
 }
 
 function objectName(text: string, flag: string): ObjectName {
   const [namespace = '', name = '', extra] = text.split('/');
-  if (namespace === '' || name === '' || extra !== undefined) throw invalid(`${flag} must be NAMESPACE/NAME, got ${JSON.stringify(text)}`);
+  if (namespace === '' || name === '' || extra !== undefined)
+    throw configInvalid(`${flag} must be NAMESPACE/NAME, got ${JSON.stringify(text)}`);
   return { namespace, name };
 }
 
-function invalid(message: string): WebhookError {
+function configInvalid(message: string): WebhookError {
   return new WebhookError('CONFIG_INVALID', message);
 }
