@@ -4,8 +4,8 @@
  * v8.6.0 and the bench's classes stored before the webhook starts.
  */
 import { join } from 'node:path';
-import { groupSnapshotClasses as groupSnapshotClassesRef, groupsFromCrds, SNAPSHOT_CLASSES } from '../test/support/api-groups.ts';
-import { FakeApiServer } from '../test/support/fake-api-server.ts';
+import { groupSnapshotClasses as groupSnapshotClassesRef, groupsFromCrds, SNAPSHOT_CLASSES } from '../testkit/api-groups.ts';
+import { FakeApiServer } from '../testkit/fake-api-server.ts';
 import { groupSnapshotClasses, snapshotClasses } from './scenarios.ts';
 
 export interface BenchCluster {

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestCertificates } from '../test/support/certificates.ts';
+import { createTestCertificates } from '../testkit/certificates.ts';
 
 export const REPO = new URL('../', import.meta.url).pathname;
 

@@ -3,9 +3,9 @@
  * (test/fixtures/captures), and the snapshot classes the fake API
  * server holds while the webhook answers them.
  */
-import { reviewFrom, type Capture } from '../test/support/captures.ts';
-import type { JsonObject } from '../test/support/fake-api-store.ts';
-import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../test/support/class-fixtures.ts';
+import { reviewFrom, type Capture } from '../testkit/captures.ts';
+import type { JsonObject } from '../testkit/fake-api-store.ts';
+import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../testkit/class-fixtures.ts';
 
 export type Expected = 'allowed' | 'denied';
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { Agent } from 'node:https';
-import { postHttp1, postOnSession } from '../test/support/clients.ts';
+import { postHttp1, postOnSession } from '../testkit/clients.ts';
 
 export interface MixEntry {
   readonly name: string;

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './support/app.ts';
-import { reviewFrom } from './support/captures.ts';
-import { http2Client, postHttp1 } from './support/clients.ts';
+import { reviewFrom } from '../testkit/captures.ts';
+import { http2Client, postHttp1 } from '../testkit/clients.ts';
 
 /** The exchange over real TLS on loopback, HTTP/1.1 and HTTP/2, with a certificate made by selfsigned. */
 let testApp: TestApp;

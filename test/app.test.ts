@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../src/observability/metrics.ts';
 import type { TestApp } from './support/app.ts';
 import { createTestApp } from './support/app.ts';
-import { captures, reviewFrom } from './support/captures.ts';
+import { captures, reviewFrom } from '../testkit/captures.ts';
 
 /** The AdmissionReview exchange through app.inject(): every path, both review versions, every malformed input. */
 let testApp: TestApp;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { reviewFrom } from './support/captures.ts';
-import { http2Client, postHttp1 } from './support/clients.ts';
+import { reviewFrom } from '../testkit/captures.ts';
+import { http2Client, postHttp1 } from '../testkit/clients.ts';
 import { startWebhook } from './support/webhook-process.ts';
 
 const temporaryDirectory = () => mkdtempSync(join(tmpdir(), 'snapshot-webhook-test-'));

@@ -5,11 +5,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../src/config/config.ts';
 import { serve, type RunningWebhook } from '../src/serve.ts';
-import { GROUP_SNAPSHOT_GROUP, groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES } from './support/api-groups.ts';
-import { reviewFrom } from './support/captures.ts';
-import { volumeGroupSnapshotClass, volumeSnapshotClass } from './support/class-fixtures.ts';
-import { http2Client, type Http2Client } from './support/clients.ts';
-import { FakeApiServer } from './support/fake-api-server.ts';
+import { GROUP_SNAPSHOT_GROUP, groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES } from '../testkit/api-groups.ts';
+import { reviewFrom } from '../testkit/captures.ts';
+import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../testkit/class-fixtures.ts';
+import { http2Client, type Http2Client } from '../testkit/clients.ts';
+import { FakeApiServer } from '../testkit/fake-api-server.ts';
 import { testWebhookConfig } from './support/webhook-config.ts';
 import { readFileSync } from 'node:fs';
 

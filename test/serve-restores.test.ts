@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningWebhook } from '../src/serve.ts';
-import { CORE_GROUP, groupsFromCrds, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from './support/api-groups.ts';
-import { reviewFrom } from './support/captures.ts';
-import { volumeSnapshotClass } from './support/class-fixtures.ts';
-import { http2Client, type Http2Client } from './support/clients.ts';
-import { FakeApiServer } from './support/fake-api-server.ts';
-import type { JsonObject, ResourceDefinition } from './support/fake-api-store.ts';
+import { CORE_GROUP, groupsFromCrds, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../testkit/api-groups.ts';
+import { reviewFrom } from '../testkit/captures.ts';
+import { volumeSnapshotClass } from '../testkit/class-fixtures.ts';
+import { http2Client, type Http2Client } from '../testkit/clients.ts';
+import { FakeApiServer } from '../testkit/fake-api-server.ts';
+import type { JsonObject, ResourceDefinition } from '../testkit/fake-api-store.ts';
 import { testWebhookConfig } from './support/webhook-config.ts';
 
 const DRIVER = 'hostpath.csi.k8s.io';

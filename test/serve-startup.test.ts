@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/serve.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from './support/api-groups.ts';
-import { FakeApiServer } from './support/fake-api-server.ts';
-import type { ResourceRef } from './support/fake-api-server.ts';
+import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../testkit/api-groups.ts';
+import { FakeApiServer } from '../testkit/fake-api-server.ts';
+import type { ResourceRef } from '../testkit/fake-api-server.ts';
 import { testWebhookConfig } from './support/webhook-config.ts';
 
 /**

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AppOptions } from '../../src/app.ts';
 import { createTestApp } from '../support/app.ts';
-import { reviewFrom } from '../support/captures.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
 
 /** Denials at info with who, what and why; allows only at debug; never the object itself. */
 const allowed = reviewFrom('02');

@@ -19,8 +19,8 @@ import { renderMatrix } from './render-matrix.ts';
 import type { ValidatingWebhookConfiguration } from './k8s-types.ts';
 import { handledResources } from '../../src/rules/table.ts';
 import { SNAPSHOT_CRDS } from '../fixtures/snapshot-crds.ts';
-import { CHART_GROUPS } from '../support/api-groups.ts';
-import { FakeApiServer, type ResourceRef } from '../support/fake-api-server.ts';
+import { CHART_GROUPS } from '../../testkit/api-groups.ts';
+import { FakeApiServer, type ResourceRef } from '../../testkit/fake-api-server.ts';
 
 /** What the rule table decides: the chart must send exactly that to the webhook. */
 const HANDLED = handledResources()

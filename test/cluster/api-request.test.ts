@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFromApi } from '../../src/cluster/api-request.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 
 const api = await FakeApiServer.start();
 afterAll(() => api.close());

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import type { WebhookMetrics } from '../../src/observability/metrics.ts';
-import { groupFromCrds, groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../support/api-groups.ts';
+import { groupFromCrds, groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../../testkit/api-groups.ts';
 import { startCacheHarness } from '../support/class-cache-harness.ts';
 import type { CacheHarness } from '../support/class-cache-harness.ts';
-import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../support/class-fixtures.ts';
+import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /**

@@ -4,11 +4,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClassView } from '../../src/rules/class-view.ts';
-import { groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES } from '../support/api-groups.ts';
+import { groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES } from '../../testkit/api-groups.ts';
 import { listRequests, startCacheHarness, watchRequests } from '../support/class-cache-harness.ts';
 import type { CacheHarness, HarnessOptions } from '../support/class-cache-harness.ts';
-import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../support/class-fixtures.ts';
-import type { RecordedRequest } from '../support/fake-api-server.ts';
+import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
+import type { RecordedRequest } from '../../testkit/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const PATH = '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses';

@@ -6,11 +6,11 @@ import {
   groupSnapshotClasses,
   SNAPSHOT_CLASSES,
   SNAPSHOT_GROUP,
-} from '../support/api-groups.ts';
+} from '../../testkit/api-groups.ts';
 import { startCacheHarness } from '../support/class-cache-harness.ts';
 import type { CacheHarness, HarnessOptions } from '../support/class-cache-harness.ts';
-import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../support/class-fixtures.ts';
-import type { GroupDefinition } from '../support/fake-api-server.ts';
+import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
+import type { GroupDefinition } from '../../testkit/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const DRIVER = 'hostpath.csi.k8s.io';

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiStatusError } from '../../src/cluster/api-request.ts';
 import { discoverServedVersion, GROUP_SNAPSHOT_CLASSES, SNAPSHOT_CLASSES } from '../../src/cluster/discovery.ts';
-import { GROUP_SNAPSHOT_GROUP, groupFromCrds, SNAPSHOT_GROUP } from '../support/api-groups.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
-import type { GroupDefinition } from '../support/fake-api-server.ts';
+import { GROUP_SNAPSHOT_GROUP, groupFromCrds, SNAPSHOT_GROUP } from '../../testkit/api-groups.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
+import type { GroupDefinition } from '../../testkit/fake-api-server.ts';
 
 let server: FakeApiServer | undefined;
 

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_GROUP, groupsFromCrds, SNAPSHOT_CLASSES } from '../support/api-groups.ts';
-import { VERSION_INFO } from '../support/fake-api-handlers.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
-import type { JsonObject } from '../support/fake-api-server.ts';
+import { CORE_GROUP, groupsFromCrds, SNAPSHOT_CLASSES } from '../../testkit/api-groups.ts';
+import { VERSION_INFO } from '../../testkit/fake-api-handlers.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
+import type { JsonObject } from '../../testkit/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const WIRE = new URL('../fixtures/captures/wire/', import.meta.url);

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { discoverServedVersion, SNAPSHOT_CLASSES as SNAPSHOT_TARGET } from '../../src/cluster/discovery.ts';
 import { loadKubeConfig } from '../../src/cluster/kube-config.ts';
 import { WebhookError } from '../../src/errors.ts';
-import { groupsFromCrds } from '../support/api-groups.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
+import { groupsFromCrds } from '../../testkit/api-groups.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 
 let directory: string;
 let server: FakeApiServer;

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiStatusError } from '../../src/cluster/api-request.ts';
 import { listInPages } from '../../src/cluster/paged-list.ts';
-import { SNAPSHOT_CLASSES, groupsFromCrds } from '../support/api-groups.ts';
-import { volumeSnapshotClass } from '../support/class-fixtures.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
+import { SNAPSHOT_CLASSES, groupsFromCrds } from '../../testkit/api-groups.ts';
+import { volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 
 const api = await FakeApiServer.start({ groups: groupsFromCrds('v8.6.0') });
 afterAll(() => api.close());

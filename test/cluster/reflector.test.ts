@@ -4,10 +4,10 @@ import { ClassIndex } from '../../src/cluster/class-index.ts';
 import { SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import { Reflector } from '../../src/cluster/reflector.ts';
 import type { ReflectorEnd, ReflectorOptions } from '../../src/cluster/reflector.ts';
-import { groupFromCrds, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../support/api-groups.ts';
+import { groupFromCrds, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../../testkit/api-groups.ts';
 import { listRequests, watchRequests } from '../support/class-cache-harness.ts';
-import { volumeSnapshotClass } from '../support/class-fixtures.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
+import { volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 import { RecordingLogger } from '../support/recording-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
 

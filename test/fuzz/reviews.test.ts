@@ -6,7 +6,7 @@ import { checkAnswer, outcomeOf } from './support/answers.ts';
 import { describeTally, openHarness, parsedAsServer, type FuzzHarness } from './support/harness.ts';
 import { mutate, mutateText, nested, sizesFor, textMutation, toJson, type Heavy, type ValueMutation } from './support/mutations.ts';
 import { smallJson } from './support/schema-arbitrary.ts';
-import { reviewFrom } from '../support/captures.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
 import { mutatedReviewArbitrary, reviewArbitrary } from './support/review-arbitrary.ts';
 import { FUZZ_RUNS, FUZZ_SEED, fuzzParameters, fuzzTimeoutMs } from './support/settings.ts';
 

@@ -5,8 +5,8 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recycleConnections } from '../../src/lifecycle/connection-age.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { reviewFrom } from '../support/captures.ts';
-import { postHttp1, postOnSession } from '../support/clients.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
+import { postHttp1, postOnSession } from '../../testkit/clients.ts';
 
 const MAX_AGE_MS = 600;
 const body = JSON.stringify(reviewFrom('02'));

@@ -3,7 +3,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { trackConnections, type ConnectionTracker } from '../../src/lifecycle/connection-tracker.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { reviewFrom } from '../support/captures.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
 
 const body = JSON.stringify(reviewFrom('02'));
 

@@ -8,8 +8,8 @@ import { caBundlesOf } from '../../src/tls/self-managed/ca-bundle.ts';
 import type { CertificateLifetimes } from '../../src/tls/self-managed/rotation.ts';
 import { startSelfManagedCertificates } from '../../src/tls/self-managed/certificates.ts';
 import { attachCertificateReload, serverTlsOptions } from '../../src/tls/server-tls.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../support/api-groups.ts';
-import { FakeApiServer, type ResourceRef } from '../support/fake-api-server.ts';
+import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../../testkit/api-groups.ts';
+import { FakeApiServer, type ResourceRef } from '../../testkit/fake-api-server.ts';
 import { describeFailures, startLoad, type Backend } from './support/load.ts';
 import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 

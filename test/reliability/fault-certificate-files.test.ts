@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
-import { createTestCertificates, issueTestCertificate, type TestCertificates } from '../support/certificates.ts';
+import { createTestCertificates, issueTestCertificate, type TestCertificates } from '../../testkit/certificates.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { handshake } from '../tls/tls-probe.ts';
 import { describeFailures, startLoad } from './support/load.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestCertificates } from '../support/certificates.ts';
+import { createTestCertificates } from '../../testkit/certificates.ts';
 import { startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
 import { describeFailures, startLoad, type Backend } from './support/load.ts';
 import { ALLOWED_AND_DENIED } from './support/reviews.ts';

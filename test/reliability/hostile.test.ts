@@ -14,8 +14,8 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningWebhook } from '../../src/serve.ts';
-import { reviewFrom } from '../support/captures.ts';
-import { postOnSession } from '../support/clients.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
+import { postOnSession } from '../../testkit/clients.ts';
 import { testWebhookConfig } from '../support/webhook-config.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'snapshot-webhook-hostile-'));

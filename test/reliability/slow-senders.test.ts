@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { startWebhook } from '../support/webhook-process.ts';
-import { reviewFrom } from '../support/captures.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
 import {
   hangup,
   http2Session,

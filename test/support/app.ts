@@ -4,7 +4,7 @@ import type { ClusterView } from '../../src/rules/class-view.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
 import { serverTlsOptions } from '../../src/tls/server-tls.ts';
-import { createTestCertificates, type TestCertificates } from './certificates.ts';
+import { createTestCertificates, type TestCertificates } from '../../testkit/certificates.ts';
 
 /** The real app with a real certificate, for inject() and for requests over TLS on loopback. */
 export interface TestApp {

@@ -1,7 +1,7 @@
 import { startClassCaches } from '../../src/cluster/class-caches.ts';
 import type { ClassCaches, ClassCachesOptions } from '../../src/cluster/class-caches.ts';
-import type { GroupDefinition } from './fake-api-store.ts';
-import { FakeApiServer } from './fake-api-server.ts';
+import type { GroupDefinition } from '../../testkit/fake-api-store.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 import { RecordingLogger } from './recording-logger.ts';
 
 /** A fake API server and the class caches watching it, with what they logged. */

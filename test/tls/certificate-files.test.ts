@@ -9,7 +9,7 @@ import { watchCertificateFiles } from '../../src/tls/certificate-files.ts';
 import type { CertificateFilesOptions } from '../../src/tls/certificate-files.ts';
 import type { CertificateSource } from '../../src/tls/certificate-source.ts';
 import type { GeneratedCertificate } from '../../src/tls/self-signed.ts';
-import { createTestCertificates, issueTestCertificate, rsaCertificate } from '../support/certificates.ts';
+import { createTestCertificates, issueTestCertificate, rsaCertificate } from '../../testkit/certificates.ts';
 import { handshake, recordingLogger, sleep, startServer, waitForFingerprint } from './tls-probe.ts';
 import type { RecordingLogger, RunningServer } from './tls-probe.ts';
 

@@ -10,8 +10,8 @@ import {
   issueTestCertificate,
   opensslEcCertificate,
   rsaCertificate,
-} from '../support/certificates.ts';
-import type { CertificatePair, TestCertificates } from '../support/certificates.ts';
+} from '../../testkit/certificates.ts';
+import type { CertificatePair, TestCertificates } from '../../testkit/certificates.ts';
 
 function rejection(run: () => unknown): WebhookError {
   try {

@@ -11,8 +11,8 @@ import { loadServingCertificate } from '../../src/tls/certificate.ts';
 import { staticCertificateSource } from '../../src/tls/certificate-source.ts';
 import { watchCertificateFiles } from '../../src/tls/certificate-files.ts';
 import type { GeneratedCertificate } from '../../src/tls/self-signed.ts';
-import { createTestCertificates, issueTestCertificate } from '../support/certificates.ts';
-import type { TestCertificates } from '../support/certificates.ts';
+import { createTestCertificates, issueTestCertificate } from '../../testkit/certificates.ts';
+import type { TestCertificates } from '../../testkit/certificates.ts';
 import { handshake, startServer, waitForFingerprint } from './tls-probe.ts';
 import type { RunningServer } from './tls-probe.ts';
 

@@ -12,12 +12,12 @@ import type { ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, precompiledValidators } from '../../tools/bundle.ts';
 import { schemaValidators } from '../../src/schema-validators.ts';
-import { groupsFromCrds, SNAPSHOT_CLASSES } from '../support/api-groups.ts';
-import { reviewFrom } from '../support/captures.ts';
-import { createTestCertificates } from '../support/certificates.ts';
-import { volumeSnapshotClass } from '../support/class-fixtures.ts';
-import { http2Client } from '../support/clients.ts';
-import { FakeApiServer } from '../support/fake-api-server.ts';
+import { groupsFromCrds, SNAPSHOT_CLASSES } from '../../testkit/api-groups.ts';
+import { reviewFrom } from '../../testkit/captures.ts';
+import { createTestCertificates } from '../../testkit/certificates.ts';
+import { volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
+import { http2Client } from '../../testkit/clients.ts';
+import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 import { REPO, startWebhook } from '../support/webhook-process.ts';
 
 const image = mkdtempSync(join(tmpdir(), 'snapshot-webhook-image-'));

@@ -10,10 +10,10 @@ import { runAudit } from '../../../src/cli/audit/audit.ts';
 import type { AuditReport } from '../../../src/cli/audit/report.ts';
 import { RESOURCE_FAMILIES } from '../../../src/rules/table.ts';
 import { loadSchemas } from '../../../src/schemas.ts';
-import { groupFromCrds, groupsFromCrds, SNAPSHOT_GROUP } from '../../support/api-groups.ts';
-import type { CrdRelease } from '../../support/api-groups.ts';
-import { FakeApiServer } from '../../support/fake-api-server.ts';
-import type { GroupDefinition, JsonObject } from '../../support/fake-api-server.ts';
+import { groupFromCrds, groupsFromCrds, SNAPSHOT_GROUP } from '../../../testkit/api-groups.ts';
+import type { CrdRelease } from '../../../testkit/api-groups.ts';
+import { FakeApiServer } from '../../../testkit/fake-api-server.ts';
+import type { GroupDefinition, JsonObject } from '../../../testkit/fake-api-server.ts';
 
 /** `audit` against a fake kube-apiserver over HTTPS holding objects from test/fixtures/audit. */
 const FIXTURES = new URL('../../fixtures/audit/', import.meta.url);

@@ -1,6 +1,6 @@
 /**
  * `snapshot-webhook check` against the fake API server, which calls a real webhook process over
- * HTTPS the way kube-apiserver does (test/support/fake-admission.ts): it passes when the webhook
+ * HTTPS the way kube-apiserver does (testkit/fake-admission.ts): it passes when the webhook
  * answers, and names what is broken when it cannot be reached or is not trusted.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,10 +11,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../../src/cli/check/check.ts';
 import { serve, type RunningWebhook } from '../../../src/serve.ts';
-import { groupsFromCrds } from '../../support/api-groups.ts';
-import { createTestCertificates } from '../../support/certificates.ts';
-import { admitThrough } from '../../support/fake-admission.ts';
-import { FakeApiServer } from '../../support/fake-api-server.ts';
+import { groupsFromCrds } from '../../../testkit/api-groups.ts';
+import { createTestCertificates } from '../../../testkit/certificates.ts';
+import { admitThrough } from '../../../testkit/fake-admission.ts';
+import { FakeApiServer } from '../../../testkit/fake-api-server.ts';
 import { testWebhookConfig } from '../../support/webhook-config.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'snapshot-webhook-check-'));

@@ -9,9 +9,9 @@ import {
   groupSnapshotClasses,
   SNAPSHOT_CLASSES,
   SNAPSHOT_GROUP,
-} from '../../support/api-groups.ts';
-import { FakeApiServer } from '../../support/fake-api-server.ts';
-import type { GroupDefinition, JsonObject } from '../../support/fake-api-server.ts';
+} from '../../../testkit/api-groups.ts';
+import { FakeApiServer } from '../../../testkit/fake-api-server.ts';
+import type { GroupDefinition, JsonObject } from '../../../testkit/fake-api-server.ts';
 import { expectLinesStartingWith, validate } from './run-validate.ts';
 
 /** --kubeconfig: the manifests against the classes of a cluster (a fake kube-apiserver over HTTPS). */

@@ -6,7 +6,7 @@
  */
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { Agent } from 'node:https';
-import { postHttp1, postOnSession } from '../../support/clients.ts';
+import { postHttp1, postOnSession } from '../../../testkit/clients.ts';
 
 export interface Backend {
   /** https://localhost:PORT */

@@ -1,4 +1,4 @@
-import { reviewFrom } from '../../support/captures.ts';
+import { reviewFrom } from '../../../testkit/captures.ts';
 import type { Review } from './load.ts';
 
 /** A VolumeSnapshot CREATE the webhook allows (captured from a kube-apiserver). */

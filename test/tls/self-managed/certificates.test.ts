@@ -2,8 +2,8 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { caBundlesOf } from '../../../src/tls/self-managed/ca-bundle.ts';
 import { serviceDnsNames } from '../../../src/tls/self-managed/certificates.ts';
-import { createTestCertificates } from '../../support/certificates.ts';
-import type { JsonObject, ResourceRef } from '../../support/fake-api-server.ts';
+import { createTestCertificates } from '../../../testkit/certificates.ts';
+import type { JsonObject, ResourceRef } from '../../../testkit/fake-api-server.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import {
   CONFIGURATION,

@@ -9,9 +9,9 @@ import { afterEach, beforeEach } from 'vitest';
 import type { CertificateSource } from '../../../src/tls/certificate-source.ts';
 import { startSelfManagedCertificates } from '../../../src/tls/self-managed/certificates.ts';
 import type { SelfManagedOptions } from '../../../src/tls/self-managed/certificates.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../../support/api-groups.ts';
-import { FakeApiServer } from '../../support/fake-api-server.ts';
-import type { ResourceRef } from '../../support/fake-api-server.ts';
+import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../../../testkit/api-groups.ts';
+import { FakeApiServer } from '../../../testkit/fake-api-server.ts';
+import type { ResourceRef } from '../../../testkit/fake-api-server.ts';
 import { recordingLogger } from '../tls-probe.ts';
 import type { RecordingLogger } from '../tls-probe.ts';
 

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../../../src/config/config.ts';
 import { serve } from '../../../src/serve.ts';
 import { caBundlesOf } from '../../../src/tls/self-managed/ca-bundle.ts';
-import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../../support/api-groups.ts';
-import { reviewFrom } from '../../support/captures.ts';
-import { FakeApiServer } from '../../support/fake-api-server.ts';
-import type { ResourceRef } from '../../support/fake-api-server.ts';
-import { postOnSession } from '../../support/clients.ts';
+import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../../../testkit/api-groups.ts';
+import { reviewFrom } from '../../../testkit/captures.ts';
+import { FakeApiServer } from '../../../testkit/fake-api-server.ts';
+import type { ResourceRef } from '../../../testkit/fake-api-server.ts';
+import { postOnSession } from '../../../testkit/clients.ts';
 import { testWebhookConfig } from '../../support/webhook-config.ts';
 
 /** The serve command with --tls-secret: the certificate it serves comes from the Secret it made. */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The AdmissionReviews a real kube-apiserver sent (test/fixtures/captures, see its README). */
-export const CAPTURES_DIRECTORY = new URL('../fixtures/captures/', import.meta.url);
+export const CAPTURES_DIRECTORY = new URL('../test/fixtures/captures/', import.meta.url);
 
 export interface Capture {
   readonly file: string;

@@ -1,8 +1,8 @@
-import { SNAPSHOT_CRDS } from '../fixtures/snapshot-crds.ts';
-import type { CrdFacts, CrdRelease } from '../fixtures/snapshot-crds.ts';
+import { SNAPSHOT_CRDS } from '../test/fixtures/snapshot-crds.ts';
+import type { CrdFacts, CrdRelease } from '../test/fixtures/snapshot-crds.ts';
 import type { GroupDefinition, ResourceDefinition, ResourceRef } from './fake-api-store.ts';
 
-export type { CrdRelease } from '../fixtures/snapshot-crds.ts';
+export type { CrdRelease } from '../test/fixtures/snapshot-crds.ts';
 
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 export const GROUP_SNAPSHOT_GROUP = 'groupsnapshot.storage.k8s.io';

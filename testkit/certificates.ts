@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import { generateCertificateAuthority, generateServingCertificate } from '../../src/tls/self-signed.ts';
-import type { CertificateAuthority, GeneratedCertificate } from '../../src/tls/self-signed.ts';
+import { generateCertificateAuthority, generateServingCertificate } from '../src/tls/self-signed.ts';
+import type { CertificateAuthority, GeneratedCertificate } from '../src/tls/self-signed.ts';
 
 export interface TestCertificates {
   readonly ca: CertificateAuthority;
