@@ -47,17 +47,24 @@ describe('the audit CronJob (audit.enabled)', () => {
     expect(tuned.spec.jobTemplate.spec.template.spec.securityContext?.runAsUser).toBeUndefined();
   });
 
-  it('may list the six snapshot kinds and nothing else, through its own ServiceAccount', () => {
+  it('may list the six snapshot kinds and the PVCs, and get what a restore names; nothing else, through its own ServiceAccount', () => {
     const role = get('enabled')
       .all<Role>('ClusterRole')
       .find((candidate) => candidate.metadata.name === AUDIT);
     expect(grants(role?.rules ?? [])).toEqual([
+      'core persistentvolumeclaims *any* get',
+      'core persistentvolumeclaims *any* list',
+      'core persistentvolumes *any* get',
       'groupsnapshot.storage.k8s.io volumegroupsnapshotclasses *any* list',
       'groupsnapshot.storage.k8s.io volumegroupsnapshotcontents *any* list',
       'groupsnapshot.storage.k8s.io volumegroupsnapshots *any* list',
+      'snapshot.storage.k8s.io volumesnapshotclasses *any* get',
       'snapshot.storage.k8s.io volumesnapshotclasses *any* list',
+      'snapshot.storage.k8s.io volumesnapshotcontents *any* get',
       'snapshot.storage.k8s.io volumesnapshotcontents *any* list',
+      'snapshot.storage.k8s.io volumesnapshots *any* get',
       'snapshot.storage.k8s.io volumesnapshots *any* list',
+      'storage.k8s.io storageclasses *any* get',
     ]);
     const binding = get('enabled')
       .all<RoleBinding>('ClusterRoleBinding')

@@ -15,7 +15,11 @@ skipped, with a note, when those CRDs are not installed) of a cluster, read only
   - every CSI driver with more than one default class: the snapshot controller then picks none,
     and snapshots that name no class fail;
   - the webhook's warnings (a class that does not exist, an is-default-class annotation that is
-    not "true", an empty selector), which do not change the exit status.
+    not "true", an empty selector), which do not change the exit status;
+  - every PersistentVolumeClaim that is Pending with a data source (a restore or a clone) and
+    breaks a rule the webhook applies to restores and clones (smaller than the snapshot's
+    restoreSize, another driver, another StorageClass or volume mode than its source): it will
+    never be provisioned. Needs list on PVCs and get on what they name; without, a note says so.
 
 Options:
   --kubeconfig <file>        The cluster to audit. Without it, the in-cluster service account.

@@ -10,6 +10,7 @@ import type { SchemaSet } from '../../schemas.ts';
 import { auditObject, duplicateDefaults } from './findings.ts';
 import type { AuditObject, ClassKind, DuplicateDefaults } from './findings.ts';
 import { forEachPage, listAll } from '../cluster-objects.ts';
+import { scanPendingClaims, type ClaimScan } from './pending-claims.ts';
 import type { ListEnd, ListOptions } from '../cluster-objects.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../rules/snapshot-api.ts';
 
@@ -78,8 +79,17 @@ export async function scanCluster(kubeConfig: KubeConfig, options: ScanOptions):
     resources.push({ group: family.group, resource: family.resource, kind: family.kind, version, objects: scanned.count });
     objects.push(...scanned.findings);
   }
+  const claims = await scanPendingClaims(kubeConfig, { cluster: view, options: RULE_OPTIONS }, options);
+  resources.push(claimsResource(claims));
+  notes.push(...(claims.note === undefined ? [] : [claims.note]));
+  objects.push(...claims.findings);
   const duplicates = [...classes.values()].flatMap((listed) => duplicateDefaults(listed.kind, listed.index, listed.objects));
   return { resources, notes, objects, duplicateDefaults: duplicates };
+}
+
+function claimsResource(claims: ClaimScan): AuditedResource {
+  const version = claims.listed === null ? null : 'v1';
+  return { group: '', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', version, objects: claims.listed ?? 0 };
 }
 
 interface ResourceScan {

@@ -23,7 +23,7 @@ function resourceTable(report: AuditReport): string[] {
   return table(
     ['RESOURCE', 'VERSION', 'OBJECTS'],
     report.resources.map((resource) => [
-      `${resource.resource}.${resource.group}`,
+      resource.group === '' ? resource.resource : `${resource.resource}.${resource.group}`,
       resource.version ?? '-',
       resource.version === null ? 'skipped' : String(resource.objects),
     ]),

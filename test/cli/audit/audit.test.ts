@@ -164,7 +164,7 @@ describe('audit', () => {
       expect(run.stdout).not.toMatch(new RegExp(`^\\S+ +${clean} `, 'm'));
     }
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(
-      '5 errors in 5 objects, 2 drivers with more than one default class, 3 warnings; 19 objects checked in 6 resources',
+      '5 errors in 5 objects, 2 drivers with more than one default class, 3 warnings; 19 objects checked in 7 resources',
     );
   });
 
@@ -212,6 +212,7 @@ describe('audit', () => {
       'volumegroupsnapshots v1 3',
       'volumegroupsnapshotcontents v1 2',
       'volumegroupsnapshotclasses v1 2',
+      'persistentvolumeclaims v1 0',
     ]);
     expect(report.notes).toEqual([]);
     const found = report.objects.map((object) => ({
@@ -280,7 +281,7 @@ describe('audit', () => {
     const run = await audit(['--kubeconfig', kubeconfig]);
     expect(run.stdout).not.toMatch(/^KIND /m);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(
-      '0 errors in 0 objects, 0 drivers with more than one default class, 0 warnings; 9 objects checked in 6 resources',
+      '0 errors in 0 objects, 0 drivers with more than one default class, 0 warnings; 9 objects checked in 7 resources',
     );
     expect(run.code).toBe(0);
     const { report } = await reportOf(['--kubeconfig', kubeconfig]);
@@ -315,11 +316,11 @@ describe('audit', () => {
     ]);
     expect(run.stdout).toContain(`\n${note}\n`);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(
-      '3 errors in 3 objects, 1 driver with more than one default class, 2 warnings; 12 objects checked in 3 resources (3 skipped)',
+      '3 errors in 3 objects, 1 driver with more than one default class, 2 warnings; 12 objects checked in 4 resources (3 skipped)',
     );
     expect(run.code).toBe(1);
     const { report } = await reportOf(['--kubeconfig', kubeconfig]);
-    expect(report.resources.map((resource) => resource.version)).toEqual(['v1', 'v1', 'v1', null, null, null]);
+    expect(report.resources.map((resource) => resource.version)).toEqual(['v1', 'v1', 'v1', null, null, null, 'v1']);
     expect(report.notes).toEqual([note.slice('note: '.length)]);
     expect(server?.requests.filter((request) => request.path.startsWith('/apis/groupsnapshot.storage.k8s.io/'))).toEqual([]);
   });
@@ -328,7 +329,7 @@ describe('audit', () => {
     const release: CrdRelease = 'v7.0.2';
     const kubeconfig = await clusterWith(groupsFromCrds(release), fixtureObjects(...EVERY_FIXTURE));
     const { report, code } = await reportOf(['--kubeconfig', kubeconfig]);
-    expect(report.resources.map((resource) => resource.version)).toEqual(['v1', 'v1', 'v1', 'v1alpha1', 'v1alpha1', 'v1alpha1']);
+    expect(report.resources.map((resource) => resource.version)).toEqual(['v1', 'v1', 'v1', 'v1alpha1', 'v1alpha1', 'v1alpha1', 'v1']);
     expect(report.objects.filter((object) => object.apiVersion.startsWith('groupsnapshot')).map((object) => object.name)).toEqual([
       'bad-selector',
       'everything',
