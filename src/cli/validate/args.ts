@@ -19,7 +19,9 @@ Options:
                           a second default class for a driver, classes that do not exist. A class
                           in the manifests replaces the cluster's class of the same name.
                           Without it, missing classes are reported only when the manifests
-                          contain classes.
+                          contain classes. With it, what a restore, a clone or a snapshot names
+                          and the files do not define (its snapshot, content, StorageClass, PVC,
+                          PV) is read from the cluster, one GET each.
   -o, --output text|json  text (default): a line per problem, as kubectl prints field errors;
                           json: a report (schemas/validate-report.schema.json).
   --prevent-volume-mode-conversion[=true|false]

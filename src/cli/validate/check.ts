@@ -9,6 +9,7 @@ import type { Manifest } from './manifests.ts';
 import type { ClusterClasses } from './cluster.ts';
 import { evaluate } from './evaluate.ts';
 import { manifestObjects } from './manifest-objects.ts';
+import type { ObjectStore } from '../../rules/cluster-objects.ts';
 import type { Evaluation, PreviousVersion } from './evaluate.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../rules/snapshot-api.ts';
 
@@ -25,6 +26,8 @@ export interface CheckInput {
   readonly cluster: ClusterClasses | null;
   readonly options: RuleOptions;
   readonly schemas: SchemaSet;
+  /** What the restore and clone rules read: the files' objects, and with --kubeconfig the cluster's (else the files' alone). */
+  readonly objects?: ObjectStore;
 }
 
 export interface CheckedObject extends Evaluation {
@@ -38,7 +41,7 @@ export interface CheckResult {
   readonly ignored: number;
 }
 
-interface Target {
+export interface Target {
   readonly manifest: Manifest;
   readonly family: ResourceFamily;
   readonly version: string;
@@ -55,7 +58,7 @@ export function checkManifests(input: CheckInput): CheckResult {
     input.cluster?.groupSnapshotClasses,
     classesIn(targets, 'VolumeGroupSnapshotClass'),
   );
-  const objects = manifestObjects(input.manifests);
+  const objects = input.objects ?? manifestObjects(input.manifests);
   const checked = targets.map((target): CheckedObject => {
     const kind = target.family.kind;
     // Each class meets the cluster's classes and the classes before it in the set, so of two
@@ -75,7 +78,7 @@ export function checkManifests(input: CheckInput): CheckResult {
 }
 
 /** The snapshot family of a manifest by its apiVersion's group and its kind; undefined for other kinds. */
-function targetOf(manifest: Manifest): Target | undefined {
+export function targetOf(manifest: Manifest): Target | undefined {
   const { apiVersion, kind } = manifest.object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
   const slash = apiVersion.indexOf('/');

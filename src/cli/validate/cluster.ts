@@ -12,6 +12,8 @@ import { describeError, WebhookError } from '../../errors.ts';
  */
 export interface ClusterClasses {
   readonly server: string;
+  /** For the single reads of the restore and clone rules (readClusterObjects). */
+  readonly kubeConfig: KubeConfig;
   readonly snapshotClasses: readonly KubeObject[];
   readonly groupSnapshotClasses: readonly KubeObject[];
 }
@@ -26,7 +28,7 @@ export async function listClusterClasses(kubeconfigPath: string): Promise<Cluste
       listServed(kubeConfig, SNAPSHOT_CLASSES),
       listServed(kubeConfig, GROUP_SNAPSHOT_CLASSES),
     ]);
-    return { server, snapshotClasses, groupSnapshotClasses };
+    return { server, kubeConfig, snapshotClasses, groupSnapshotClasses };
   } catch (error) {
     throw new WebhookError('CLUSTER_UNREADABLE', server, describeError(error));
   }

@@ -6,6 +6,8 @@ import { parseValidateArgs, VALIDATE_USAGE } from './args.ts';
 import type { ValidateOptions } from './args.ts';
 import { checkManifests } from './check.ts';
 import { listClusterClasses } from './cluster.ts';
+import { readClusterObjects } from './cluster-lookups.ts';
+import { manifestObjects } from './manifest-objects.ts';
 import type { ClusterClasses } from './cluster.ts';
 import { readManifests } from './inputs.ts';
 import { buildReport, reportText } from './report.ts';
@@ -31,8 +33,12 @@ async function validate(options: ValidateOptions, io: CommandIO): Promise<number
   }
   const cluster = await clusterClasses(options, io);
   if (cluster === 'failed') return EXIT_USAGE;
+  const manifests = current.files.flatMap((file) => file.manifests);
+  const objects = manifestObjects(manifests);
+  if (cluster !== null) await readClusterObjects(cluster.kubeConfig, manifests, objects);
   const result = checkManifests({
-    manifests: current.files.flatMap((file) => file.manifests),
+    manifests,
+    objects,
     previous: previous.files.flatMap((file) => file.manifests),
     cluster,
     options: { preventVolumeModeConversion: options.preventVolumeModeConversion },

@@ -9,13 +9,11 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../../src/cli/audit/audit.ts';
 import type { AuditReport } from '../../../src/cli/audit/report.ts';
-import { CORE_GROUP, groupsFromCrds, SNAPSHOT_GROUP } from '../../../testkit/api-groups.ts';
-import { FakeApiServer } from '../../../testkit/fake-api-server.ts';
+import { SNAPSHOT_GROUP } from '../../../testkit/api-groups.ts';
+import type { FakeApiServer } from '../../../testkit/fake-api-server.ts';
+import { CLAIMS, RESTORE_NAMESPACE as NAMESPACE, startRestoreCluster } from '../../../testkit/restore-cluster.ts';
 import type { JsonObject } from '../../../testkit/fake-api-store.ts';
 
-const DRIVER = 'hostpath.csi.k8s.io';
-const NAMESPACE = 'apps';
-const claims = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespace: NAMESPACE };
 let api: FakeApiServer;
 let kubeconfig: string;
 
@@ -32,42 +30,10 @@ function pendingRestore(name: string, storage: string, phase = 'Pending'): JsonO
 }
 
 beforeAll(async () => {
-  const snapshotGroup = groupsFromCrds('v8.6.0').find((group) => group.name === SNAPSHOT_GROUP);
-  const resource = (plural: string, kind: string, namespaced: boolean) => ({ plural, singular: kind.toLowerCase(), kind, namespaced });
-  api = await FakeApiServer.start({
-    groups: [
-      { ...CORE_GROUP, resources: [...CORE_GROUP.resources, resource('persistentvolumeclaims', 'PersistentVolumeClaim', true)] },
-      { name: 'storage.k8s.io', versions: ['v1'], resources: [resource('storageclasses', 'StorageClass', false)] },
-      ...(snapshotGroup === undefined ? [] : [snapshotGroup]),
-    ],
-  });
-  api.createObject(
-    { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses' },
-    { metadata: { name: 'fast' }, provisioner: DRIVER },
-  );
-  api.createObject(
-    { group: SNAPSHOT_GROUP, version: 'v1', plural: 'volumesnapshots', namespace: NAMESPACE },
-    {
-      metadata: { name: 'db-snap', namespace: NAMESPACE },
-      spec: { source: { persistentVolumeClaimName: 'db' } },
-      status: { readyToUse: true, restoreSize: '10Gi', boundVolumeSnapshotContentName: 'snapcontent-1' },
-    },
-  );
-  api.createObject(
-    { group: SNAPSHOT_GROUP, version: 'v1', plural: 'volumesnapshotcontents' },
-    {
-      metadata: { name: 'snapcontent-1' },
-      spec: {
-        driver: DRIVER,
-        deletionPolicy: 'Delete',
-        source: { volumeHandle: 'vol-1' },
-        volumeSnapshotRef: { name: 'db-snap', namespace: NAMESPACE },
-      },
-    },
-  );
-  api.createObject(claims, pendingRestore('too-small', '5Gi'));
-  api.createObject(claims, pendingRestore('big-enough', '10Gi'));
-  api.createObject(claims, pendingRestore('bound-long-ago', '5Gi', 'Bound'));
+  api = await startRestoreCluster();
+  api.createObject(CLAIMS, pendingRestore('too-small', '5Gi'));
+  api.createObject(CLAIMS, pendingRestore('big-enough', '10Gi'));
+  api.createObject(CLAIMS, pendingRestore('bound-long-ago', '5Gi', 'Bound'));
   kubeconfig = await api.writeKubeconfig(join(mkdtempSync(join(tmpdir(), 'audit-claims-')), 'kubeconfig'));
 });
 afterAll(() => api.close());

@@ -80,12 +80,23 @@ const NOWHERE_WARNING =
   'cluster/classes.yaml:64 (document 7) VolumeSnapshot default/nowhere: warning: ' +
   'VolumeSnapshotClass "nowhere-snapclass" does not exist: the snapshot stays Pending until it is created';
 
+// The snapshots' PVC is neither in the files nor in the cluster: read with one GET, found absent.
+const MISSING_CLAIM = (line: string) =>
+  `cluster/classes.yaml:${line} VolumeSnapshot default/${line.startsWith('53') ? 'in-cluster' : 'nowhere'}: warning: ` +
+  'PersistentVolumeClaim "default/db-data" does not exist: the snapshot waits until it exists';
+
 describe('validate --kubeconfig', () => {
   it('checks the manifests against the cluster classes, which manifest classes of the same name replace', async () => {
     const kubeconfig = await clusterWith(groupsFromCrds('v8.6.0'), 'v1');
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
-    expectLinesStartingWith(run.problems, [FAST_CONFLICT, GROUP_CONFLICT, NOWHERE_WARNING]);
-    expect(run.summary).toBe('7 objects checked (7 snapshot objects, 0 other kinds ignored): 2 errors, 1 warning');
+    expectLinesStartingWith(run.problems, [
+      FAST_CONFLICT,
+      GROUP_CONFLICT,
+      MISSING_CLAIM('53 (document 6)'),
+      NOWHERE_WARNING,
+      MISSING_CLAIM('64 (document 7)'),
+    ]);
+    expect(run.summary).toBe('7 objects checked (7 snapshot objects, 0 other kinds ignored): 2 errors, 3 warnings');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
     // One LIST per class resource, at the newest version served.
@@ -111,14 +122,25 @@ describe('validate --kubeconfig', () => {
   it('lists group snapshot classes at v1alpha1 from the v7 CRDs', async () => {
     const kubeconfig = await clusterWith(groupsFromCrds('v7.0.2'), 'v1alpha1');
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
-    expectLinesStartingWith(run.problems, [FAST_CONFLICT, GROUP_CONFLICT, NOWHERE_WARNING]);
+    expectLinesStartingWith(run.problems, [
+      FAST_CONFLICT,
+      GROUP_CONFLICT,
+      MISSING_CLAIM('53 (document 6)'),
+      NOWHERE_WARNING,
+      MISSING_CLAIM('64 (document 7)'),
+    ]);
     expect(server?.requestsTo('/apis/groupsnapshot.storage.k8s.io/v1alpha1/volumegroupsnapshotclasses')).toHaveLength(1);
   });
 
   it('takes a group whose CRDs are not installed as one without classes', async () => {
     const kubeconfig = await clusterWith([groupFromCrds('v8.6.0', SNAPSHOT_GROUP)], null);
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
-    expectLinesStartingWith(run.problems, [FAST_CONFLICT, NOWHERE_WARNING]);
+    expectLinesStartingWith(run.problems, [
+      FAST_CONFLICT,
+      MISSING_CLAIM('53 (document 6)'),
+      NOWHERE_WARNING,
+      MISSING_CLAIM('64 (document 7)'),
+    ]);
     expect(server?.requestsTo(`/apis/${GROUP_SNAPSHOT_GROUP}`)).toHaveLength(1);
   });
 
