@@ -85,17 +85,13 @@ const MISSING_CLAIM = (line: string) =>
   `cluster/classes.yaml:${line} VolumeSnapshot default/${line.startsWith('53') ? 'in-cluster' : 'nowhere'}: warning: ` +
   'PersistentVolumeClaim "default/db-data" does not exist: the snapshot waits until it exists';
 
+const EVERY_PROBLEM = [FAST_CONFLICT, GROUP_CONFLICT, MISSING_CLAIM('53 (document 6)'), NOWHERE_WARNING, MISSING_CLAIM('64 (document 7)')];
+
 describe('validate --kubeconfig', () => {
   it('checks the manifests against the cluster classes, which manifest classes of the same name replace', async () => {
     const kubeconfig = await clusterWith(groupsFromCrds('v8.6.0'), 'v1');
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
-    expectLinesStartingWith(run.problems, [
-      FAST_CONFLICT,
-      GROUP_CONFLICT,
-      MISSING_CLAIM('53 (document 6)'),
-      NOWHERE_WARNING,
-      MISSING_CLAIM('64 (document 7)'),
-    ]);
+    expectLinesStartingWith(run.problems, EVERY_PROBLEM);
     expect(run.summary).toBe('7 objects checked (7 snapshot objects, 0 other kinds ignored): 2 errors, 3 warnings');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
@@ -122,13 +118,7 @@ describe('validate --kubeconfig', () => {
   it('lists group snapshot classes at v1alpha1 from the v7 CRDs', async () => {
     const kubeconfig = await clusterWith(groupsFromCrds('v7.0.2'), 'v1alpha1');
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
-    expectLinesStartingWith(run.problems, [
-      FAST_CONFLICT,
-      GROUP_CONFLICT,
-      MISSING_CLAIM('53 (document 6)'),
-      NOWHERE_WARNING,
-      MISSING_CLAIM('64 (document 7)'),
-    ]);
+    expectLinesStartingWith(run.problems, EVERY_PROBLEM);
     expect(server?.requestsTo('/apis/groupsnapshot.storage.k8s.io/v1alpha1/volumegroupsnapshotclasses')).toHaveLength(1);
   });
 
