@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { invalidStatus } from '../../src/admission/status.ts';
 import type { AdmissionRequest } from '../../src/admission/review.ts';
-import { MAX_REVIEW_DEPTH } from '../../src/app.ts';
+import { MAX_REVIEW_DEPTH } from '../../src/admission/review-depth.ts';
 import type { ClassSummary, ClassView, ClusterView } from '../../src/rules/class-view.ts';
 import { causeMessage, fieldErrorText } from '../../src/rules/field-errors.ts';
 import { RESOURCE_FAMILIES, type ResourceFamily } from '../../src/rules/table.ts';
