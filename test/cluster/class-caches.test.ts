@@ -51,24 +51,15 @@ describe('startClassCaches', () => {
     expect(snapshots?.defaultsFor(OTHER_DRIVER)).toEqual([]);
     expect(snapshots?.get('plain')).toEqual({ name: 'plain', driver: DRIVER, isDefault: false });
     expect(caches.view.groupSnapshotClasses?.defaultsFor(DRIVER)).toEqual(['group-default']);
-    expect(caches.status()).toEqual({
-      snapshotClasses: {
-        state: 'synced',
-        size: 3,
-        lastSyncTime: expect.any(Date) as Date,
-        watchConnected: expect.any(Boolean) as boolean,
-        duplicateDefaults: 0,
-        version: 'v1',
-      },
-      groupSnapshotClasses: {
-        state: 'synced',
-        size: 1,
-        lastSyncTime: expect.any(Date) as Date,
-        watchConnected: expect.any(Boolean) as boolean,
-        duplicateDefaults: 0,
-        version: 'v1',
-      },
+    const synced = (size: number) => ({
+      state: 'synced',
+      size,
+      lastSyncTime: expect.any(Date) as Date,
+      watchConnected: expect.any(Boolean) as boolean,
+      duplicateDefaults: 0,
+      version: 'v1',
     });
+    expect(caches.status()).toEqual({ snapshotClasses: synced(3), groupSnapshotClasses: synced(1) });
     await waitFor(
       'both watches to connect',
       () => caches.status().snapshotClasses.watchConnected && caches.status().groupSnapshotClasses.watchConnected,
