@@ -5,6 +5,7 @@
  * chunk of its own, loaded only when that mode runs.
  *
  *   node tools/bundle.ts [OUTDIR]    (default dist; the chunks find ../schemas and ../package.json)
+ *   BUNDLE_METAFILE=FILE             also writes esbuild's metafile there: what each chunk holds, by input
  */
 import { build, type Plugin } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';

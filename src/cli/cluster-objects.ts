@@ -1,6 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import { gatherObjects } from '../admission/gather-objects.ts';
+import type { ReadObject } from '../cluster/object-reader.ts';
 import { listInPages } from '../cluster/paged-list.ts';
-import { isRecord } from '../rules/object-access.ts';
+import type { ObjectStore } from '../rules/cluster-objects.ts';
+import type { ResourceFamily } from '../rules/table.ts';
+import { isRecord, stringAt } from '../rules/object-access.ts';
 import type { KubeObject } from '../rules/types.ts';
 
 /**
@@ -37,4 +41,17 @@ export async function listAll(kubeConfig: KubeConfig, path: string, options: Lis
   const objects: KubeObject[] = [];
   const end = await forEachPage(kubeConfig, path, options, (items) => objects.push(...items));
   return end === 'gone' ? [] : objects;
+}
+
+/** Per object checked, for the reads its rules need: a command can wait longer than the webhook's 1 s. */
+const LOOKUP_DEADLINE_MS = 10_000;
+
+/**
+ * The objects the rules of an object's family read (its restore source, its PVC…), as the webhook
+ * reads them for a CREATE of it: one GET each through `read`. Undefined for a family that reads none.
+ */
+export async function creationLookups(family: ResourceFamily, object: KubeObject, read: ReadObject): Promise<ObjectStore | undefined> {
+  if (family.lookups === undefined) return undefined;
+  const namespace = family.namespaced ? (stringAt(object, 'metadata.namespace') ?? 'default') : undefined;
+  return gatherObjects(family.lookups, { operation: 'CREATE', object, oldObject: null, namespace }, read, LOOKUP_DEADLINE_MS);
 }

@@ -70,7 +70,7 @@ function pooledAgent(kubeConfig: KubeConfig, cluster: Cluster, options: RequestO
 }
 
 /**
- * GET a path of the API server with client-node's own transport (see sendToApi).
+ * GET a path of the API server, authenticated by client-node (see sendToApi).
  * Raw rather than through the generated clients: discovery of a group has no generated call, and
  * a list needs a timeout the generated calls do not take.
  */
@@ -139,9 +139,12 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The message of a metav1.Status body, if it is one. */
+export function statusMessage(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : undefined;
+}
+
 function describeStatus(body: unknown): string {
-  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
-    return `: ${body.message}`;
-  }
-  return '';
+  const message = statusMessage(body);
+  return message === undefined ? '' : `: ${message}`;
 }

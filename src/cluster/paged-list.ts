@@ -29,7 +29,10 @@ export async function listInPages(
     if (continueToken !== '') query.continue = continueToken;
     const response = await getFromApi(kubeConfig, path, { query, timeoutMs: options.timeoutMs, signal: options.signal });
     if (response.status === 404) return { end: 'gone' };
-    if (response.status !== 200) throw new ApiStatusError(path, response.status, response.body);
+    // A 200 that is no list would read as an empty collection (and empty a class cache): refused.
+    if (response.status !== 200 || typeof response.body !== 'object' || response.body === null) {
+      throw new ApiStatusError(path, response.status, response.body);
+    }
     const items = field(response.body, 'items');
     const metadata = field(response.body, 'metadata');
     onPage(Array.isArray(items) ? (items as unknown[]) : []);

@@ -1,13 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { gatherObjects } from '../../admission/gather-objects.ts';
 import { ApiStatusError } from '../../cluster/api-request.ts';
 import { objectReader } from '../../cluster/object-reader.ts';
 import { isRecord, stringAt } from '../../rules/object-access.ts';
-import { RESOURCE_FAMILIES } from '../../rules/table.ts';
+import { familyFor } from '../../rules/table.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
 import type { KubeObject, RuleContext } from '../../rules/types.ts';
 import type { SchemaSet } from '../../schemas.ts';
-import { forEachPage } from '../cluster-objects.ts';
+import { creationLookups, forEachPage } from '../cluster-objects.ts';
 import type { ListOptions } from '../cluster-objects.ts';
 import { auditObject } from './findings.ts';
 import type { AuditObject } from './findings.ts';
@@ -26,11 +25,8 @@ export interface ClaimScan {
 }
 
 const CLAIMS_PATH = '/api/v1/persistentvolumeclaims';
-/** Per PVC, for the reads its rules need: as the webhook's --lookup-timeout-seconds, but a command can wait longer. */
-const LOOKUP_DEADLINE_MS = 10_000;
-
 function claimFamily(): ResourceFamily {
-  const family = RESOURCE_FAMILIES.find((candidate) => candidate.kind === 'PersistentVolumeClaim');
+  const family = familyFor({ group: '', version: 'v1', resource: 'persistentvolumeclaims' });
   if (family === undefined) throw new Error('no PersistentVolumeClaim family in the rule table');
   return family;
 }
@@ -62,8 +58,7 @@ export async function scanPendingClaims(
   const read = objectReader(kubeConfig, { timeoutMs: options.list.timeoutMs });
   const findings: AuditObject[] = [];
   for (const object of pending) {
-    const request = { operation: 'CREATE' as const, object, oldObject: null, namespace: stringAt(object, 'metadata.namespace') };
-    const objects = family.lookups === undefined ? undefined : await gatherObjects(family.lookups, request, read, LOOKUP_DEADLINE_MS);
+    const objects = await creationLookups(family, object, read);
     const finding = auditObject({ family, version: 'v1', object }, { ...context, objects }, options.schemas);
     if (finding !== undefined) findings.push(finding);
   }

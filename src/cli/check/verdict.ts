@@ -1,4 +1,4 @@
-import type { ApiResponse } from '../../cluster/api-request.ts';
+import { statusMessage, type ApiResponse } from '../../cluster/api-request.ts';
 
 /**
  * What one dry run says about the path from the API server to the webhook. Pure: the answer of
@@ -27,11 +27,6 @@ const CAUSES: ReadonlyArray<readonly [RegExp, string]> = [
   ],
 ];
 
-function messageOf(body: unknown): string {
-  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') return body.message;
-  return 'no message';
-}
-
 export function judge(response: ApiResponse, className: string): CheckVerdict {
   const warning = response.warnings.find((text) => text.includes(className));
   if (response.status < 300) {
@@ -44,7 +39,7 @@ export function judge(response: ApiResponse, className: string): CheckVerdict {
         'or the call failed and failurePolicy Ignore hid it',
     };
   }
-  const message = messageOf(response.body);
+  const message = statusMessage(response.body) ?? 'no message';
   if (/admission webhook .* denied the request/.test(message))
     return { kind: 'passed', message: `the API server called the webhook, which refused the dry run: ${message}` };
   if (/failed calling webhook/.test(message)) {
