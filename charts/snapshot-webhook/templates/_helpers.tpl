@@ -203,10 +203,15 @@ memory limit, whether or not V8 reads the cgroup. Old space: heap.oldSpacePercen
 {{- join " " $options -}}
 {{- end -}}
 
-{{/* The pod of the install check (hook Job and helm test): `snapshot-webhook check`. */}}
-{{- define "snapshot-webhook.checkPodSpec" -}}
+{{/*
+The pod of a one-off command of the webhook image (the install check's Job and test pod, the
+audit CronJob): its ServiceAccount, the chart's pod placement and security, one container.
+Takes dict "root" $, "serviceAccount", "name" (the container's), "args" (a list), "resources",
+and "env" (a list, optional).
+*/}}
+{{- define "snapshot-webhook.commandPodSpec" -}}
 {{- $root := .root -}}
-serviceAccountName: {{ .pod.name }}
+serviceAccountName: {{ .serviceAccount }}
 automountServiceAccountToken: true
 restartPolicy: Never
 {{- with $root.Values.imagePullSecrets }}
@@ -224,21 +229,16 @@ tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 containers:
-  - name: check
+  - name: {{ .name }}
     image: {{ include "snapshot-webhook.image" $root }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-    args: ["check", "--timeout-seconds", "{{ .pod.timeout }}"]
+    args: {{ toJson .args }}
+    {{- with .env }}
     env:
-      - name: POD_NAMESPACE
-        valueFrom:
-          fieldRef:
-            fieldPath: metadata.namespace
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
     resources:
-      requests:
-        cpu: 10m
-        memory: 64Mi
-      limits:
-        memory: 128Mi
+      {{- toYaml .resources | nindent 6 }}
     securityContext:
       {{- include "snapshot-webhook.containerSecurityContext" $root | nindent 6 }}
 {{- end }}
