@@ -115,13 +115,13 @@ describe('values.schema.json', () => {
     expect(result.stderr).toContain("at '/replicaCount': got string, want integer");
   });
 
-  it('refuses a Kubernetes version older than 1.25', async () => {
+  it('refuses a Kubernetes version older than 1.28 (matchConditions)', async () => {
     const [old, current] = await Promise.all([
-      helmTemplate({}, ['--kube-version', '1.24.9']),
-      helmTemplate({}, ['--kube-version', '1.25.0']),
+      helmTemplate({}, ['--kube-version', '1.27.9']),
+      helmTemplate({}, ['--kube-version', '1.28.0']),
     ]);
     expect(old.code).not.toBe(0);
-    expect(old.stderr).toContain('>=1.25.0-0');
+    expect(old.stderr).toContain('>=1.28.0-0');
     expect(current.code).toBe(0);
   });
 });
