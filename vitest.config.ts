@@ -14,6 +14,8 @@ const FAST = [
   'test/harness/**/*.test.ts',
   'test/bench/**/*.test.ts',
   'test/tools/import-graph.test.ts',
+  'test/tools/release-check.test.ts',
+  'test/github/**/*.test.ts',
   'test/app.test.ts',
   'test/errors.test.ts',
   'test/examples.test.ts',

@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CERT_MANAGER_VALUES, CHART_DIR, EXISTING_SECRET_VALUES, type Values } from './chart.ts';
 import { runHelm } from '../support/helm.ts';
+
+/** What CI lints and renders with every optional value on (.github/workflows/ci.yml). */
+const EVERY_OPTION_VALUES = parse(readFileSync(join(CHART_DIR, 'ci', 'every-option-values.yaml'), 'utf8')) as Values;
 
 const CASES: [string, Values][] = [
   ['defaults', {}],
@@ -10,25 +16,7 @@ const CASES: [string, Values][] = [
     { certificates: { mode: 'certManager', certManager: { issuerRef: { name: 'corp-ca', kind: 'ClusterIssuer' } } } },
   ],
   ['existingSecret', EXISTING_SECRET_VALUES],
-  [
-    'every option on, one replica',
-    {
-      replicaCount: 1,
-      metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
-      networkPolicy: { enabled: true },
-      priorityClassName: 'high',
-      hostNetwork: true,
-      port: 10250,
-      webhook: {
-        objectSelector: { matchLabels: { validated: 'yes' } },
-        matchConditions: [{ name: 'not-system', expression: "!request.userInfo.username.startsWith('system:')" }],
-        labels: { team: 'storage' },
-      },
-      podSecurityContext: { runAsUser: null, runAsGroup: null },
-      audit: { enabled: true },
-      grafanaDashboard: { enabled: true },
-    },
-  ],
+  ['every option on (ci/every-option-values.yaml)', EVERY_OPTION_VALUES],
 ];
 
 describe('helm lint --strict', () => {
