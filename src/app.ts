@@ -59,6 +59,7 @@ export function buildApp(options: AppOptions): WebhookApp {
     maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_LIMITS.maxConcurrentStreams,
     maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
     firstRequestMs: requestTimeoutMs,
+    maxBodyBytes: options.bodyLimitBytes,
   };
   const app = Fastify({
     http2: true,

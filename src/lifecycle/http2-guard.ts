@@ -4,7 +4,8 @@
  * body then hold memory until the process dies. Here: a stream limit advertised in SETTINGS, a
  * session memory cap, a connection cap, a deadline for a session's first request (a client that
  * trickles its preface is cut), and a session that resets streams faster than any API server would
- * (HEADERS + RST_STREAM, "rapid reset") gets GOAWAY ENHANCE_YOUR_CALM.
+ * (HEADERS + RST_STREAM, "rapid reset"), or sends far more bytes than its streams can carry (a flood
+ * of control frames nghttp2 answers without asking: WINDOW_UPDATE), gets GOAWAY ENHANCE_YOUR_CALM.
  */
 import { constants, type Http2SecureServer, type Http2Session, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -16,6 +17,8 @@ export interface Http2Limits {
   readonly maxConnections: number;
   /** A session must open its first stream within this; the request deadline of the server. */
   readonly firstRequestMs: number;
+  /** The largest body a stream may carry: with the streams open, what bounds a session's bytes. */
+  readonly maxBodyBytes: number;
 }
 
 /** Resets a session may send in one window before it is cut: far above what a client that cancels now and then does. */
@@ -26,7 +29,15 @@ const MAX_SESSION_MEMORY_MB = 4;
 /** Malformed frames tolerated per session (Node's default is 1000). */
 const MAX_INVALID_FRAMES = 100;
 
-export type SessionCloseReason = 'no-request' | 'rapid-reset';
+/**
+ * Bytes a session may send in one window beyond its streams' bodies: headers, SETTINGS, PINGs
+ * and WINDOW_UPDATEs of a client that talks as clients do come to a few KiB a second.
+ */
+const CONTROL_BYTES_PER_WINDOW = 1024 * 1024;
+/** Per stream open during the window: its body and headers. */
+const HEADER_BYTES_PER_STREAM = 64 * 1024;
+
+export type SessionCloseReason = 'no-request' | 'rapid-reset' | 'frame-flood';
 
 export function http2ServerOptions(limits: Http2Limits): Partial<SecureServerOptions> {
   return {
@@ -51,6 +62,7 @@ export function guardSessions(server: Http2SecureServer, limits: Http2Limits, on
     session.once('stream', () => clearTimeout(firstRequest));
     session.once('close', () => clearTimeout(firstRequest));
     watchResets(session, cutSession);
+    watchBytes(session, () => sockets.get(session), limits, cutSession);
   });
   // Node's own listener, registered first, creates the session and emits 'session' synchronously.
   server.on('secureConnection', (socket: Socket) => {
@@ -76,6 +88,36 @@ function watchResets(session: ServerHttp2Session, cutSession: (session: ServerHt
 }
 
 /**
+ * Cuts a session that reads more in a window than its streams could carry: nghttp2 handles control
+ * frames itself (a WINDOW_UPDATE of +1 costs a frame's parsing and nothing else), so counting the
+ * socket's bytes is what sees a flood of them.
+ */
+function watchBytes(
+  session: ServerHttp2Session,
+  socket: () => Socket | undefined,
+  limits: Http2Limits,
+  cutSession: (session: ServerHttp2Session, reason: SessionCloseReason) => void,
+): void {
+  let open = 0;
+  let streamsInWindow = 0;
+  let bytesAtWindowStart = 0;
+  session.on('stream', (stream) => {
+    open += 1;
+    streamsInWindow += 1;
+    stream.once('close', () => (open -= 1));
+  });
+  const check = setInterval(() => {
+    const bytesRead = socket()?.bytesRead ?? 0;
+    const budget = CONTROL_BYTES_PER_WINDOW + streamsInWindow * (limits.maxBodyBytes + HEADER_BYTES_PER_STREAM);
+    if (bytesRead - bytesAtWindowStart > budget) cutSession(session, 'frame-flood');
+    bytesAtWindowStart = bytesRead;
+    streamsInWindow = open;
+  }, RESET_WINDOW_MS);
+  check.unref();
+  session.once('close', () => clearInterval(check));
+}
+
+/**
  * GOAWAY and destroy at once: close() would wait for the open streams, which is what the client
  * holds over us. The session's socket goes too (a destroyed session does not always end its socket).
  */
@@ -88,7 +130,7 @@ function cut(
   if (session.destroyed || cutting.has(session)) return;
   cutting.add(session);
   onClose(reason);
-  const code = reason === 'rapid-reset' ? constants.NGHTTP2_ENHANCE_YOUR_CALM : constants.NGHTTP2_NO_ERROR;
+  const code = reason === 'no-request' ? constants.NGHTTP2_NO_ERROR : constants.NGHTTP2_ENHANCE_YOUR_CALM;
   // The GOAWAY carries the code (destroy()'s own GOAWAY says NO_ERROR); session and socket go once it is out.
   session.goaway(code);
   setTimeout(() => {

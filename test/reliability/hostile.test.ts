@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningWebhook } from '../../src/serve.ts';
 import { reviewFrom } from '../../testkit/captures.ts';
 import { postOnSession } from '../../testkit/clients.ts';
+import { FRAME, frame, headersFrame, rawSession } from '../../testkit/raw-http2.ts';
 import { testWebhookConfig } from '../support/webhook-config.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'snapshot-webhook-hostile-'));
@@ -114,6 +115,32 @@ describe('hostile clients', () => {
     expect(await metric('snapshot_webhook_bad_requests_total')).toBe(badBefore);
     attacker.destroy();
     await legitimateReviewAnswered();
+  });
+
+  it('cuts a session that floods WINDOW_UPDATE frames with GOAWAY ENHANCE_YOUR_CALM, and not one that sends a large review', async () => {
+    const flooder = await rawSession({ port: webhook.admissionPort, ca });
+    // One request first, so that it is the flood that cuts the session, not the wait for a first request.
+    await flooder.send(headersFrame(1, true));
+    const increments = Buffer.concat(Array.from({ length: 1_000 }, () => frame(FRAME.windowUpdate, 0, 0, Buffer.from([0, 0, 0, 1]))));
+    const until = performance.now() + 5_000;
+    while (performance.now() < until && (await flooder.send(increments)));
+    await Promise.race([flooder.closed, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    expect(flooder.goawayCodes[0]).toBe(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    flooder.socket.destroy();
+    expect(await metric('snapshot_webhook_connections_closed_total{reason="frame-flood"}')).toMatch(/ 1$/);
+
+    const client = session();
+    try {
+      const large = reviewFrom('02', (body) => {
+        const object = body.request.object as { metadata: { annotations?: Record<string, string> } };
+        object.metadata.annotations = { note: 'x'.repeat(3 * 1024 * 1024) };
+      });
+      expect((await postOnSession(client, '/validate', JSON.stringify(large))).status).toBe(200);
+      expect((await postOnSession(client, '/validate', review)).status).toBe(200);
+    } finally {
+      client.close();
+    }
+    expect(await metric('snapshot_webhook_connections_closed_total{reason="frame-flood"}')).toMatch(/ 1$/);
   });
 
   it('closes an HTTP/2 connection that never sends its preface, within the request timeout', async () => {
