@@ -240,6 +240,14 @@ describe('malformed requests get a 4xx JSON answer that says what is wrong', () 
     ],
     ['no content type', reviewFrom('02'), null, 415, 'SVW_ERR_MEDIA_TYPE', /^unsupported content type none: send application\/json$/],
     [
+      'JSON declared as UTF-16',
+      reviewFrom('02'),
+      'application/json; charset=utf-16',
+      415,
+      'SVW_ERR_MEDIA_TYPE',
+      /^unsupported content type "application\/json; charset=utf-16": send application\/json$/,
+    ],
+    [
       'a body over the limit',
       { pad: 'x'.repeat(70 * 1024) },
       'application/json',
