@@ -7,7 +7,14 @@
  * (HEADERS + RST_STREAM, "rapid reset"), or sends far more bytes than its streams can carry (a flood
  * of control frames nghttp2 answers without asking: WINDOW_UPDATE), gets GOAWAY ENHANCE_YOUR_CALM.
  */
-import { constants, type Http2SecureServer, type Http2Session, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
+import {
+  constants,
+  type Http2SecureServer,
+  type Http2Session,
+  type SecureServerOptions,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { Socket } from 'node:net';
 
 export interface Http2Limits {
@@ -61,8 +68,7 @@ export function guardSessions(server: Http2SecureServer, limits: Http2Limits, on
     firstRequest.unref();
     session.once('stream', () => clearTimeout(firstRequest));
     session.once('close', () => clearTimeout(firstRequest));
-    watchResets(session, cutSession);
-    watchBytes(session, () => sockets.get(session), limits, cutSession);
+    watchStreams(session, () => sockets.get(session), limits, cutSession);
   });
   // Node's own listener, registered first, creates the session and emits 'session' synchronously.
   server.on('secureConnection', (socket: Socket) => {
@@ -71,40 +77,39 @@ export function guardSessions(server: Http2SecureServer, limits: Http2Limits, on
   });
 }
 
-function watchResets(session: ServerHttp2Session, cutSession: (session: ServerHttp2Session, reason: SessionCloseReason) => void): void {
-  let windowStart = performance.now();
-  let resets = 0;
-  session.on('stream', (stream) => {
-    stream.once('aborted', () => {
-      const now = performance.now();
-      if (now - windowStart > RESET_WINDOW_MS) {
-        windowStart = now;
-        resets = 0;
-      }
-      resets += 1;
-      if (resets === RESET_BURST + 1) cutSession(session, 'rapid-reset');
-    });
-  });
-}
-
 /**
- * Cuts a session that reads more in a window than its streams could carry: nghttp2 handles control
- * frames itself (a WINDOW_UPDATE of +1 costs a frame's parsing and nothing else), so counting the
- * socket's bytes is what sees a flood of them.
+ * Cuts a session that resets streams faster than any API server would (a stream that closes
+ * aborted: HEADERS then RST_STREAM), or that reads more in a window than its streams could carry:
+ * nghttp2 handles control frames itself (a WINDOW_UPDATE of +1 costs a frame's parsing and
+ * nothing else), so counting the socket's bytes is what sees a flood of them. One listener a
+ * stream, shared by the session's streams: this runs for every review.
  */
-function watchBytes(
+function watchStreams(
   session: ServerHttp2Session,
   socket: () => Socket | undefined,
   limits: Http2Limits,
   cutSession: (session: ServerHttp2Session, reason: SessionCloseReason) => void,
 ): void {
+  let windowStart = performance.now();
+  let resets = 0;
   let open = 0;
   let streamsInWindow = 0;
   let bytesAtWindowStart = 0;
-  session.on('stream', (stream) => {
+  function onStreamClose(this: ServerHttp2Stream): void {
+    open -= 1;
+    if (!this.aborted) return;
+    const now = performance.now();
+    if (now - windowStart > RESET_WINDOW_MS) {
+      windowStart = now;
+      resets = 0;
+    }
+    resets += 1;
+    if (resets === RESET_BURST + 1) cutSession(session, 'rapid-reset');
+  }
+  session.on('stream', (stream: ServerHttp2Stream) => {
     open += 1;
     streamsInWindow += 1;
-    stream.once('close', () => (open -= 1));
+    stream.on('close', onStreamClose);
   });
   const check = setInterval(() => {
     const bytesRead = socket()?.bytesRead ?? 0;

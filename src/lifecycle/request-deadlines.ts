@@ -4,11 +4,10 @@ import { errorBodyOf, WebhookError } from '../errors.ts';
 
 /**
  * A deadline for each request, so that a slow or stalled sender cannot keep a connection (and
- * its memory) for ever. Measured (issue 6) on an HTTP/2 server with allowHTTP1 and Node's
- * defaults: an HTTP/2 stream whose body never ends was kept indefinitely (the idle session
- * timeout only sends GOAWAY, which waits for open streams); HTTP/1.1 got 408 only after 60 s
- * (headers) or 300 s (body) plus up to 30 s until Node's next check; a TLS handshake that never
- * finished was dropped after 120 s.
+ * its memory) for ever. With Node's defaults on an HTTP/2 server with allowHTTP1, an HTTP/2
+ * stream whose body never ends is kept indefinitely (the idle session timeout only sends GOAWAY,
+ * which waits for open streams), HTTP/1.1 gets 408 only after minutes, and a TLS handshake that
+ * never finishes is dropped after 120 s (docs/reliability.md, fix 3).
  *
  * The API server sends a review whole and at once and gives up on it after its webhook timeout
  * (at most 30 s), so nothing it waits for is cut by a deadline of that length.
@@ -46,7 +45,8 @@ export function enforceRequestDeadlines(server: Http2SecureServer, requestTimeou
     if (request.httpVersionMajor !== 2) return;
     const timer = setTimeout(() => expire(request, response, requestTimeoutMs), requestTimeoutMs);
     timer.unref();
-    request.stream.once('close', () => clearTimeout(timer));
+    // on, not once: 'close' comes once, and once() would wrap the listener for every review.
+    request.stream.on('close', () => clearTimeout(timer));
   });
 }
 
