@@ -7,35 +7,24 @@ import {
   type Http2ServerResponse,
   type SecureServerOptions,
 } from 'node:http2';
-import type { ClusterView } from './rules/class-view.ts';
-import type { ReadObject } from './cluster/object-reader.ts';
 import { toErrorBody } from './admission/errors.ts';
-import { reviewHandler } from './admission/handler.ts';
+import { reviewHandler, type HandlerOptions } from './admission/handler.ts';
 import { MAX_REVIEW_DEPTH, shallowEnough } from './admission/review-depth.ts';
 import { ERRORS, WebhookError } from './errors.ts';
+import { capConnections } from './lifecycle/connection-cap.ts';
 import { guardSessions, http2ServerOptions, isCut } from './lifecycle/http2-guard.ts';
 import { jsonBodyParser } from './lifecycle/json-body.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, enforceRequestDeadlines, requestTimeoutClientErrorHandler } from './lifecycle/request-deadlines.ts';
 import { logLimiter } from './observability/log-limiter.ts';
-import type { WebhookMetrics } from './observability/metrics.ts';
-import type { RuleOptions } from './rules/types.ts';
 import { loadSchemas } from './schemas.ts';
 
 export type WebhookApp = FastifyInstance<Http2SecureServer, Http2ServerRequest, Http2ServerResponse, FastifyBaseLogger>;
 
-export interface AppOptions {
+/** What the review handler reads (the cluster as the rules see it, metrics, lookups), and the server's own limits. */
+export interface AppOptions extends Omit<HandlerOptions, 'schemas' | 'defaultClaims'> {
   /** TLS options of the admission server (serverTlsOptions): HTTP/2 and HTTP/1.1 over TLS. */
   readonly tls: SecureServerOptions;
   readonly logger: FastifyBaseLogger;
-  /** The class caches as the rules see them; read on every review, so it may change underneath. */
-  readonly cluster: ClusterView;
-  readonly ruleOptions: RuleOptions;
-  readonly metrics: WebhookMetrics;
-  /** The class caches whose watch is down, named in decision logs (see HandlerOptions). */
-  readonly staleClassCaches?: (() => readonly string[]) | undefined;
-  /** Reads single objects for the restore and clone rules (see HandlerOptions); absent without a cluster. */
-  readonly readObject?: ReadObject | undefined;
-  readonly lookupTimeoutMs?: number | undefined;
   readonly bodyLimitBytes: number;
   /** Idle time before a client connection (HTTP/1.1 keep-alive or HTTP/2 session) is closed. */
   readonly keepAliveTimeoutMs: number;
@@ -86,6 +75,7 @@ export function buildApp(options: AppOptions): WebhookApp {
   (app.server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = options.keepAliveTimeoutMs;
   enforceRequestDeadlines(app.server, requestTimeoutMs);
   guardSessions(app.server, limits, (reason) => options.metrics.connectionsClosed.inc({ reason }));
+  capConnections(app.server, limits.maxConnections, () => options.metrics.connectionsClosed.inc({ reason: 'over-capacity' }));
   // Only JSON is an AdmissionReview; text/plain would otherwise reach the handler as a string.
   app.removeAllContentTypeParsers();
   const budget = { maxValues: options.maxJsonValues ?? DEFAULT_LIMITS.maxJsonValues, maxDepth: MAX_REVIEW_DEPTH };

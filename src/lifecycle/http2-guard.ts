@@ -2,7 +2,7 @@
  * Bounds on what one client can make the server hold over HTTP/2. Node's defaults let a client
  * open 2^32-1 streams per session and any number of sessions: streams that send headers and no
  * body then hold memory until the process dies. Here: a stream limit advertised in SETTINGS, a
- * session memory cap, a connection cap, a deadline for a session's first request (a client that
+ * session memory cap (the connection cap is connection-cap.ts), a deadline for a session's first request (a client that
  * trickles its preface is cut), and a session that resets streams faster than any API server would
  * (HEADERS + RST_STREAM, "rapid reset"), or sends far more bytes than its streams can carry (a flood
  * of control frames nghttp2 answers without asking: WINDOW_UPDATE), gets GOAWAY ENHANCE_YOUR_CALM.
@@ -20,8 +20,6 @@ import type { Socket } from 'node:net';
 export interface Http2Limits {
   /** Streams one session may have open at once (advertised in SETTINGS). */
   readonly maxConcurrentStreams: number;
-  /** Connections the server accepts at once; more are refused at accept. */
-  readonly maxConnections: number;
   /** A session must open its first stream within this; the request deadline of the server. */
   readonly firstRequestMs: number;
   /** The largest body a stream may carry: with the streams open, what bounds a session's bytes. */
@@ -56,7 +54,6 @@ export function http2ServerOptions(limits: Http2Limits): Partial<SecureServerOpt
 }
 
 export function guardSessions(server: Http2SecureServer, limits: Http2Limits, onClose: (reason: SessionCloseReason) => void): void {
-  server.maxConnections = limits.maxConnections;
   // A session's socket is a proxy that cannot be destroyed, and a destroyed session only ends its
   // socket (which a client that reads nothing never closes): keep the real one to destroy.
   const sockets = new WeakMap<ServerHttp2Session, Socket>();

@@ -64,6 +64,17 @@ async function legitimateReviewAnswered(): Promise<void> {
   }
 }
 
+/** A TLS connection that has finished its handshake and says nothing more. */
+async function tlsSocket(): Promise<TLSSocket> {
+  const socket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['http/1.1'] });
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    socket.once('close', () => reject(new Error('closed before the handshake finished')));
+  });
+  return socket;
+}
+
 async function metric(name: string): Promise<string> {
   const text = await (await fetch(`http://127.0.0.1:${webhook.metricsPort}/metrics`)).text();
   return text
@@ -174,29 +185,30 @@ describe('hostile clients', () => {
     await legitimateReviewAnswered();
   });
 
-  it('accepts no more connections than --max-connections, and serves again once they go', async () => {
-    const sockets = await Promise.all(
+  it('at --max-connections, closes the oldest connection that has sent no request to let a new one in', async () => {
+    const silent = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => tlsSocket()));
+    const closed = silent.map((socket) => new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))));
+    await legitimateReviewAnswered();
+    expect(await Promise.race([closed[0], new Promise((resolve) => setTimeout(() => resolve(false), 1_000))])).toBe(true);
+    expect(silent.slice(1).filter((socket) => socket.destroyed)).toEqual([]);
+    expect(await metric('snapshot_webhook_connections_closed_total{reason="over-capacity"}')).toMatch(/ [1-9]\d*$/);
+    for (const socket of silent) socket.destroy();
+  });
+
+  it('refuses a new connection only when every connection has sent a request, and serves again once they go', async () => {
+    const talking = await Promise.all(
       Array.from({ length: MAX_CONNECTIONS }, async () => {
-        const socket = tlsConnect({
-          port: webhook.admissionPort,
-          host: '127.0.0.1',
-          servername: 'localhost',
-          ca,
-          ALPNProtocols: ['http/1.1'],
-        });
-        socket.on('error', () => undefined);
-        await once(socket, 'secureConnect');
-        return socket;
+        const client = session();
+        expect((await postOnSession(client, '/validate', review)).status).toBe(200);
+        return client;
       }),
     );
-    const extra = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca });
-    const refused = await new Promise<boolean>((resolve) => {
-      extra.once('secureConnect', () => resolve(false));
-      extra.once('error', () => resolve(true));
-      extra.once('close', () => resolve(true));
-    });
-    expect(refused).toBe(true);
-    for (const socket of sockets) socket.destroy();
+    const extra = await tlsSocket().then(
+      (socket) => new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
+      () => true,
+    );
+    expect(extra).toBe(true);
+    for (const client of talking) client.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
     await legitimateReviewAnswered();
   });
