@@ -105,8 +105,7 @@ describe('values.schema.json', () => {
 
   it.concurrent.each(ACCEPTED)('accepts %s', async (_name, values) => {
     const result = await helmTemplate(values);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result).toMatchObject({ stderr: '', code: 0 });
   });
 
   it('refuses bad values on helm install too', async () => {

@@ -107,8 +107,7 @@ describe('audit', () => {
   it('names every invalid object and every driver with two defaults in a table, and exits 1', async () => {
     const kubeconfig = await clusterWith(groupsFromCrds('v8.6.0'), fixtureObjects(...EVERY_FIXTURE));
     const run = await audit(['--kubeconfig', kubeconfig]);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(1);
+    expect(run).toMatchObject({ stderr: '', code: 1 });
     expect(run.stdout.split('\n')[0]).toBe(`Audit of ${server?.url ?? ''}`);
     expect(rowsStarting(run.stdout, 'RESOURCE')).toEqual([['RESOURCE', 'VERSION', 'OBJECTS']]);
     expect(rowsStarting(run.stdout, 'volumesnapshots.snapshot.storage.k8s.io')).toEqual([
@@ -362,8 +361,7 @@ describe('audit', () => {
     await server?.setUnreachable(true);
     const run = await audit(['--kubeconfig', kubeconfig]);
     expect(run.stderr).toMatch(new RegExp(`^snapshot-webhook audit: cannot read the snapshot objects of ${url}: .*ECONNREFUSED.*\\n$`));
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+    expect(run).toMatchObject({ stdout: '', code: 2 });
   });
 
   it('exits 2 naming a kubeconfig that cannot be used', async () => {
@@ -374,20 +372,21 @@ describe('audit', () => {
     const noContext = join(directory, 'kubeconfig-without-context');
     await writeFile(noContext, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
     const relative = await audit(['--kubeconfig', 'kubeconfig-without-context']);
-    expect(relative.stderr).toBe(
-      `snapshot-webhook audit: invalid configuration: cannot use kubeconfig ${noContext}: it sets no current-context\n`,
-    );
-    expect(relative.code).toBe(2);
+    expect(relative).toMatchObject({
+      stderr: `snapshot-webhook audit: invalid configuration: cannot use kubeconfig ${noContext}: it sets no current-context\n`,
+      code: 2,
+    });
   });
 
   it('exits 2 without --kubeconfig outside a cluster', async () => {
     const run = await audit([]);
-    expect(run.stderr).toBe(
-      'snapshot-webhook audit: no --kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST is not set): ' +
+    expect(run).toMatchObject({
+      stderr:
+        'snapshot-webhook audit: no --kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST is not set): ' +
         'name the cluster with --kubeconfig <file>\n',
-    );
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+      stdout: '',
+      code: 2,
+    });
   });
 
   it('exits 2 on a wrong command line, 0 with the usage for --help', async () => {
@@ -399,8 +398,10 @@ describe('audit', () => {
       [['snapshots.yaml'], 'unexpected argument "snapshots.yaml": audit reads a cluster, not files'],
     ] as const) {
       const run = await audit(args);
-      expect(run.stderr).toBe(`snapshot-webhook audit: ${message}\nRun "snapshot-webhook audit --help" for usage.\n`);
-      expect(run.code).toBe(2);
+      expect(run).toMatchObject({
+        stderr: `snapshot-webhook audit: ${message}\nRun "snapshot-webhook audit --help" for usage.\n`,
+        code: 2,
+      });
     }
     const help = await audit(['--help']);
     expect(help.stdout).toMatch(/^Usage: snapshot-webhook audit \[--kubeconfig <file>\] \[--output table\|json\]\n/);

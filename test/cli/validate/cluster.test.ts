@@ -93,8 +93,7 @@ describe('validate --kubeconfig', () => {
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
     expectLinesStartingWith(run.problems, EVERY_PROBLEM);
     expect(run.summary).toBe('7 objects checked (7 snapshot objects, 0 other kinds ignored): 2 errors, 3 warnings');
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(1);
+    expect(run).toMatchObject({ stderr: '', code: 1 });
     // One LIST per class resource, at the newest version served.
     expect(server?.requestsTo('/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses')).toHaveLength(1);
     expect(server?.requestsTo('/apis/groupsnapshot.storage.k8s.io/v1/volumegroupsnapshotclasses')).toHaveLength(1);
@@ -156,8 +155,7 @@ describe('validate --kubeconfig', () => {
     await server?.setUnreachable(true);
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', kubeconfig]);
     expect(run.stderr).toMatch(new RegExp(`^snapshot-webhook validate: cannot list the snapshot classes of ${url}: .+\\n$`));
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+    expect(run).toMatchObject({ stdout: '', code: 2 });
   });
 
   it('exits 2 naming a kubeconfig that cannot be loaded', async () => {

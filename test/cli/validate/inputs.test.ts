@@ -159,40 +159,45 @@ describe('validate: unreadable input and usage (exit 2)', () => {
 
   it('reports a YAML syntax error with the file and line:column, and checks nothing', async () => {
     const run = await validate(['broken.yaml', 'twice.yaml'], { cwd: directory });
-    expect(run.stderr).toBe(
-      'snapshot-webhook validate: broken.yaml:4:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n' +
+    expect(run).toMatchObject({
+      stderr:
+        'snapshot-webhook validate: broken.yaml:4:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n' +
         'snapshot-webhook validate: twice.yaml:2:1: YAML syntax error: Map keys must be unique\n',
-    );
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+      stdout: '',
+      code: 2,
+    });
   });
 
   it('reports an alias error with the file and the line:column of the alias, and checks nothing', async () => {
     const run = await validate(['unresolved.yaml', 'laughs.yaml', 'twice.yaml'], { cwd: directory });
-    expect(run.stderr).toBe(
-      'snapshot-webhook validate: unresolved.yaml:5:6: YAML alias error: Unresolved alias (the anchor must be set before the alias): y\n' +
+    expect(run).toMatchObject({
+      stderr:
+        'snapshot-webhook validate: unresolved.yaml:5:6: YAML alias error: Unresolved alias (the anchor must be set before the alias): y\n' +
         'snapshot-webhook validate: laughs.yaml:3:37: YAML alias error: Excessive alias count indicates a resource exhaustion attack\n' +
         'snapshot-webhook validate: twice.yaml:2:1: YAML syntax error: Map keys must be unique\n',
-    );
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+      stdout: '',
+      code: 2,
+    });
   });
 
   it('reports a missing file, and a missing --against file', async () => {
     const run = await validate(['good', 'nope.yaml', '--against', 'old/nope.yaml']);
-    expect(run.stderr).toBe(
-      'snapshot-webhook validate: cannot read nope.yaml: no such file or directory\n' +
+    expect(run).toMatchObject({
+      stderr:
+        'snapshot-webhook validate: cannot read nope.yaml: no such file or directory\n' +
         'snapshot-webhook validate: cannot read old/nope.yaml: no such file or directory\n',
-    );
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+      stdout: '',
+      code: 2,
+    });
   });
 
   it('takes an empty file as no objects, and notes a directory without manifests (exit 0)', async () => {
     const run = await validate(['empty.json', 'nothing'], { cwd: directory });
-    expect(run.stderr).toBe('snapshot-webhook validate: note: no .yaml, .yml, .json files under nothing\n');
-    expect(run.stdout).toBe('0 objects checked (0 snapshot objects, 0 other kinds ignored): 0 errors, 0 warnings\n');
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({
+      stderr: 'snapshot-webhook validate: note: no .yaml, .yml, .json files under nothing\n',
+      stdout: '0 objects checked (0 snapshot objects, 0 other kinds ignored): 0 errors, 0 warnings\n',
+      code: 0,
+    });
   });
 
   it('reports a directory that cannot be listed, goes on with the other paths, and checks nothing', async () => {
@@ -209,8 +214,7 @@ describe('validate: unreadable input and usage (exit 2)', () => {
       expect(problems).toHaveLength(2);
       expect(problems[0]).toMatch(/^snapshot-webhook validate: cannot read tree(\/d{200})+: file name too long$/);
       expect(problems[1]).toBe('snapshot-webhook validate: cannot read nope.yaml: no such file or directory');
-      expect(run.stdout).toBe('');
-      expect(run.code).toBe(2);
+      expect(run).toMatchObject({ stdout: '', code: 2 });
     } finally {
       execFileSync('rm', ['-rf', deep]);
     }
@@ -226,16 +230,17 @@ describe('validate: unreadable input and usage (exit 2)', () => {
     [['good', '--prevent-volume-mode-conversion=maybe'], '--prevent-volume-mode-conversion takes true or false, not "maybe"'],
   ])('usage error for %j', async (args, message) => {
     const run = await validate(args);
-    expect(run.stderr).toBe(`snapshot-webhook validate: ${message}\nRun "snapshot-webhook validate --help" for usage.\n`);
-    expect(run.stdout).toBe('');
-    expect(run.code).toBe(2);
+    expect(run).toMatchObject({
+      stderr: `snapshot-webhook validate: ${message}\nRun "snapshot-webhook validate --help" for usage.\n`,
+      stdout: '',
+      code: 2,
+    });
   });
 
   it('prints the usage for --help and -h (exit 0)', async () => {
     for (const flag of ['--help', '-h']) {
       const run = await validate([flag]);
-      expect(run.stdout).toBe(VALIDATE_USAGE);
-      expect(run.code).toBe(0);
+      expect(run).toMatchObject({ stdout: VALIDATE_USAGE, code: 0 });
     }
     expect(VALIDATE_USAGE).toMatch(/^Usage: snapshot-webhook validate \[options\] <path>\.\.\. \| -\n/);
   });

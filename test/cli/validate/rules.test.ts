@@ -129,8 +129,7 @@ describe('validate: the CREATE rules on manifests', () => {
   it.each(cases)('rule $rule', async ({ file, code, lines }) => {
     const run = await validate([file]);
     expectLinesStartingWith(run.problems, lines);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(code);
+    expect(run).toMatchObject({ stderr: '', code: code });
   });
 
   it('counts errors and warnings in the summary', async () => {
