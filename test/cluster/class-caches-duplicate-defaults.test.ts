@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import type { WebhookMetrics } from '../../src/observability/metrics.ts';
 import { groupFromCrds, groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../../testkit/api-groups.ts';
-import { startCacheHarness } from '../support/class-cache-harness.ts';
+import { cacheHarnessPerTest } from '../support/class-cache-harness.ts';
 import type { CacheHarness } from '../support/class-cache-harness.ts';
 import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -15,12 +15,7 @@ const DRIVER = 'hostpath.csi.k8s.io';
 const OTHER_DRIVER = 'ebs.csi.aws.com';
 const GAUGE = 'snapshot_webhook_drivers_with_multiple_defaults';
 
-let harness: CacheHarness | undefined;
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = cacheHarnessPerTest();
 
 function watched(caches: CacheHarness['caches']): WebhookMetrics {
   const metrics = createMetrics();
@@ -36,7 +31,7 @@ async function gaugeLine(metrics: WebhookMetrics, resource: string): Promise<str
 
 describe('duplicate default classes in the class caches', () => {
   it('counts drivers with more than one default, per class kind, and follows changes', async () => {
-    harness = await startCacheHarness(groupsFromCrds('v8.6.0'), {
+    const harness = await startHarness(groupsFromCrds('v8.6.0'), {
       before: (server) => {
         server.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass('first', DRIVER, { isDefault: 'true' }));
         server.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass('second', DRIVER, { isDefault: 'true' }));
@@ -72,7 +67,7 @@ describe('duplicate default classes in the class caches', () => {
   });
 
   it('reads 0 for a cache that is absent or disabled', async () => {
-    harness = await startCacheHarness([groupFromCrds('v8.6.0', SNAPSHOT_GROUP)], {
+    const harness = await startHarness([groupFromCrds('v8.6.0', SNAPSHOT_GROUP)], {
       snapshotClasses: false,
       discoveryIntervalMs: 60_000,
     });

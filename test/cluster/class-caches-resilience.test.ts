@@ -2,10 +2,10 @@
  * The class caches when the connection to the API server breaks: dropped and ended watches,
  * expired resourceVersions, an API server that is away for a while.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClassView } from '../../src/rules/class-view.ts';
 import { groupsFromCrds, groupSnapshotClasses, SNAPSHOT_CLASSES } from '../../testkit/api-groups.ts';
-import { listRequests, startCacheHarness, watchRequests } from '../support/class-cache-harness.ts';
+import { cacheHarnessPerTest, listRequests, watchRequests } from '../support/class-cache-harness.ts';
 import type { CacheHarness, HarnessOptions } from '../support/class-cache-harness.ts';
 import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
 import type { RecordedRequest } from '../../testkit/fake-api-server.ts';
@@ -14,16 +14,11 @@ import { waitFor } from '../support/wait-for.ts';
 const PATH = '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses';
 const DRIVER = 'hostpath.csi.k8s.io';
 
-let harness: CacheHarness | undefined;
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = cacheHarnessPerTest();
 
 /** Caches over the v8.6.0 CRDs with one default class, synced and watching. */
 async function startWatching(options: HarnessOptions = {}): Promise<CacheHarness & { readonly view: () => ClassView }> {
-  harness = await startCacheHarness(groupsFromCrds('v8.6.0'), {
+  const harness = await startHarness(groupsFromCrds('v8.6.0'), {
     ...options,
     before: (server) => {
       server.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass('seeded', DRIVER, { isDefault: 'true' }));

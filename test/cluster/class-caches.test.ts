@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   GROUP_SNAPSHOT_GROUP,
   groupFromCrds,
@@ -7,26 +7,14 @@ import {
   SNAPSHOT_CLASSES,
   SNAPSHOT_GROUP,
 } from '../../testkit/api-groups.ts';
-import { startCacheHarness } from '../support/class-cache-harness.ts';
-import type { CacheHarness, HarnessOptions } from '../support/class-cache-harness.ts';
+import { cacheHarnessPerTest } from '../support/class-cache-harness.ts';
 import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
-import type { GroupDefinition } from '../../testkit/fake-api-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const DRIVER = 'hostpath.csi.k8s.io';
 const OTHER_DRIVER = 'ebs.csi.aws.com';
 
-let harness: CacheHarness | undefined;
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(groups: readonly GroupDefinition[], options: HarnessOptions = {}): Promise<CacheHarness> {
-  harness = await startCacheHarness(groups, options);
-  return harness;
-}
+const start = cacheHarnessPerTest();
 
 describe('startClassCaches', () => {
   it('shows nothing until the first LIST is in, then the classes it listed', async () => {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { startClassCaches } from '../../src/cluster/class-caches.ts';
 import type { ClassCaches, ClassCachesOptions } from '../../src/cluster/class-caches.ts';
 import type { GroupDefinition } from '../../testkit/fake-api-store.ts';
@@ -31,6 +32,22 @@ export async function startCacheHarness(groups: readonly GroupDefinition[], opti
       await caches.stop();
       await server.close();
     },
+  };
+}
+
+/**
+ * For a test file: a start function whose harness is closed after each test (call it at the top
+ * level or in a describe, where afterEach may be registered).
+ */
+export function cacheHarnessPerTest(): (groups: readonly GroupDefinition[], options?: HarnessOptions) => Promise<CacheHarness> {
+  let harness: CacheHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (groups, options = {}) => {
+    harness = await startCacheHarness(groups, options);
+    return harness;
   };
 }
 
