@@ -11,7 +11,7 @@ import { toErrorBody } from './admission/errors.ts';
 import { reviewHandler, type HandlerOptions } from './admission/handler.ts';
 import { MAX_REVIEW_DEPTH, shallowEnough } from './admission/review-depth.ts';
 import { ERRORS, WebhookError } from './errors.ts';
-import { capConnections } from './lifecycle/connection-cap.ts';
+import { capConnections, OVER_CAPACITY } from './lifecycle/connection-cap.ts';
 import { guardSessions, http2ServerOptions, isCut } from './lifecycle/http2-guard.ts';
 import { jsonBodyParser } from './lifecycle/json-body.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, enforceRequestDeadlines, requestTimeoutClientErrorHandler } from './lifecycle/request-deadlines.ts';
@@ -74,8 +74,9 @@ export function buildApp(options: AppOptions): WebhookApp {
   // HTTP/1.1 connections on the HTTP/2 server follow the http.Server settings; Node leaves them unset.
   (app.server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = options.keepAliveTimeoutMs;
   enforceRequestDeadlines(app.server, requestTimeoutMs);
-  guardSessions(app.server, limits, (reason) => options.metrics.connectionsClosed.inc({ reason }));
-  capConnections(app.server, limits.maxConnections, () => options.metrics.connectionsClosed.inc({ reason: 'over-capacity' }));
+  const connectionClosed = connectionClosedReporter(options);
+  guardSessions(app.server, limits, connectionClosed);
+  capConnections(app.server, limits.maxConnections, (remoteAddress) => connectionClosed(OVER_CAPACITY, remoteAddress));
   // Only JSON is an AdmissionReview; text/plain would otherwise reach the handler as a string.
   app.removeAllContentTypeParsers();
   const budget = { maxValues: options.maxJsonValues ?? DEFAULT_LIMITS.maxJsonValues, maxDepth: MAX_REVIEW_DEPTH };
@@ -117,6 +118,23 @@ export function buildApp(options: AppOptions): WebhookApp {
     return reply.code(body.statusCode).send(body);
   });
   return app;
+}
+
+/**
+ * Counts every connection the server closes on a client, and logs who: at warn for a client that
+ * misbehaves (resets or frames in floods), at debug for one that merely said nothing (load
+ * balancers' TCP checks and port scanners do that all day); rate-limited like rejected requests.
+ */
+function connectionClosedReporter(options: AppOptions): (reason: string, remoteAddress: string | undefined) => void {
+  const mayLog = logLimiter(REJECTED_LOGS_PER_SECOND);
+  return (reason, remoteAddress) => {
+    options.metrics.connectionsClosed.inc({ reason });
+    const { log, suppressed } = mayLog();
+    if (!log) return;
+    const fields = { reason, remoteAddress, ...(suppressed > 0 ? { suppressed } : {}) };
+    if (reason === 'rapid-reset' || reason === 'frame-flood') options.logger.warn(fields, 'client connection cut');
+    else options.logger.debug(fields, 'client connection closed');
+  };
 }
 
 /**

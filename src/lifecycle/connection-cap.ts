@@ -10,7 +10,14 @@ import type { Socket } from 'node:net';
  * nothing keep out a client that talks, such as the API server reconnecting after a GOAWAY, until
  * the request timeout cut them.
  */
-export function capConnections(server: Http2SecureServer, maxConnections: number, onEvict: () => void): void {
+/** The `reason` of connections_closed_total for a connection closed to make room. */
+export const OVER_CAPACITY = 'over-capacity';
+
+export function capConnections(
+  server: Http2SecureServer,
+  maxConnections: number,
+  onEvict: (remoteAddress: string | undefined) => void,
+): void {
   /** TCP sockets without a request so far, oldest first (a Set iterates in insertion order). */
   const silent = new Set<Socket>();
   let open = 0;
@@ -27,8 +34,9 @@ export function capConnections(server: Http2SecureServer, maxConnections: number
         return;
       }
       silent.delete(oldest);
+      const { remoteAddress } = oldest;
       oldest.destroy();
-      onEvict();
+      onEvict(remoteAddress);
     }
     silent.add(socket);
   });

@@ -42,7 +42,11 @@ const CONTROL_BYTES_PER_WINDOW = 1024 * 1024;
 /** Per stream open during the window: its body and headers. */
 const HEADER_BYTES_PER_STREAM = 64 * 1024;
 
-export type SessionCloseReason = 'no-request' | 'rapid-reset' | 'frame-flood';
+/** Why the guard cut a session: the `reason` of connections_closed_total. */
+export const SESSION_CLOSE_REASONS = ['no-request', 'rapid-reset', 'frame-flood'] as const;
+export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number];
+/** Told of every session cut, with the client's address when the socket still has it. */
+export type OnSessionClose = (reason: SessionCloseReason, remoteAddress: string | undefined) => void;
 
 export function http2ServerOptions(limits: Http2Limits): Partial<SecureServerOptions> {
   return {
@@ -53,7 +57,7 @@ export function http2ServerOptions(limits: Http2Limits): Partial<SecureServerOpt
   };
 }
 
-export function guardSessions(server: Http2SecureServer, limits: Http2Limits, onClose: (reason: SessionCloseReason) => void): void {
+export function guardSessions(server: Http2SecureServer, limits: Http2Limits, onClose: OnSessionClose): void {
   // A session's socket is a proxy that cannot be destroyed, and a destroyed session only ends its
   // socket (which a client that reads nothing never closes): keep the real one to destroy.
   const sockets = new WeakMap<ServerHttp2Session, Socket>();
@@ -123,15 +127,10 @@ function watchStreams(
  * GOAWAY and destroy at once: close() would wait for the open streams, which is what the client
  * holds over us. The session's socket goes too (a destroyed session does not always end its socket).
  */
-function cut(
-  session: ServerHttp2Session,
-  socket: Socket | undefined,
-  reason: SessionCloseReason,
-  onClose: (reason: SessionCloseReason) => void,
-): void {
+function cut(session: ServerHttp2Session, socket: Socket | undefined, reason: SessionCloseReason, onClose: OnSessionClose): void {
   if (session.destroyed || cutting.has(session)) return;
   cutting.add(session);
-  onClose(reason);
+  onClose(reason, socket?.remoteAddress);
   const code = reason === 'no-request' ? constants.NGHTTP2_NO_ERROR : constants.NGHTTP2_ENHANCE_YOUR_CALM;
   // The GOAWAY carries the code (destroy()'s own GOAWAY says NO_ERROR); session and socket go once it is out.
   session.goaway(code);

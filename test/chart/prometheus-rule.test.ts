@@ -59,11 +59,19 @@ function checkSelector(alert: string, { metric, matchers }: Selector, exported: 
   const labels = SYNTHETIC_METRICS.includes(metric) ? new Map<string, Set<string>>() : exported.get(metric);
   for (const { label, op, value } of matchers.filter((matcher) => !TARGET_LABELS.includes(matcher.label))) {
     expect([...(labels?.keys() ?? [])], where).toContain(label);
-    if (op !== '=') continue;
-    // Error codes come from the catalogue (the registry only has those already counted).
-    const values = label === 'code' ? Object.values(ERRORS).map((error) => error.code) : [...(labels?.get(label) ?? [])];
-    expect(values, `${where} ${label}`).toContain(value);
+    for (const wanted of literalValues(op, value)) expect(valuesOf(label, labels), `${where} ${label}`).toContain(wanted);
   }
+}
+
+/** The values a matcher names: one for `=`, each of an alternation for `=~`, none for the negations. */
+function literalValues(op: string, value: string): string[] {
+  if (op === '=') return [value];
+  return op === '=~' ? value.split('|') : [];
+}
+
+/** Error codes come from the catalogue (the registry only has those already counted). */
+function valuesOf(label: string, labels: ReadonlyMap<string, ReadonlySet<string>> | undefined): string[] {
+  return label === 'code' ? Object.values(ERRORS).map((error) => error.code) : [...(labels?.get(label) ?? [])];
 }
 
 /** Label names in `by (...)`, `without (...)`, `on (...)`, `ignoring (...)`. */
@@ -156,6 +164,7 @@ describe('PrometheusRule (metrics.prometheusRule)', () => {
         .sort(),
     ).toEqual([
       'SnapshotClassDuplicateDefault',
+      'SnapshotWebhookAbusiveClients',
       'SnapshotWebhookCertificateExpiring',
       'SnapshotWebhookClassCacheWatchDisconnected',
       'SnapshotWebhookDown',

@@ -1,6 +1,8 @@
 /** The webhook's metrics as its own registry exports them, and the selectors of a PromQL expression: for the alerts and the dashboard. */
 import type { CacheStatus } from '../../src/cluster/class-cache.ts';
 import { ERRORS } from '../../src/errors.ts';
+import { OVER_CAPACITY } from '../../src/lifecycle/connection-cap.ts';
+import { SESSION_CLOSE_REASONS } from '../../src/lifecycle/http2-guard.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 
 /** What the webhook's registry exports: metric name -> label name -> values seen. */
@@ -17,6 +19,7 @@ export async function exportedMetrics(): Promise<Exported> {
   metrics.violations.inc({ rule: 'example' });
   metrics.lookups.inc({ resource: 'persistentvolumeclaims', outcome: 'found' });
   metrics.certificateExpiry.set(Date.now() / 1000);
+  for (const reason of [...SESSION_CLOSE_REASONS, OVER_CAPACITY]) metrics.connectionsClosed.inc({ reason });
   const exported: Exported = new Map();
   for (const metric of await metrics.registry.getMetricsAsJSON()) exported.set(metric.name, labelValues(metric.values));
   return exported;

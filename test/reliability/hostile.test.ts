@@ -26,6 +26,8 @@ let webhook: RunningWebhook;
 let ca: string;
 let origin: string;
 const review = JSON.stringify(reviewFrom('02'));
+/** What the webhook logged at warn and above, one JSON line each. */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   webhook = await serve(
@@ -34,7 +36,7 @@ beforeAll(async () => {
       requestTimeoutSeconds: REQUEST_TIMEOUT_S,
       maxConnections: MAX_CONNECTIONS,
     }),
-    pino({ level: 'silent' }),
+    pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) }),
   );
   ca = readFileSync(join(directory, 'ca.crt'), 'utf8');
   origin = `https://localhost:${webhook.admissionPort}`;
@@ -139,6 +141,11 @@ describe('hostile clients', () => {
     expect(flooder.goawayCodes[0]).toBe(constants.NGHTTP2_ENHANCE_YOUR_CALM);
     flooder.socket.destroy();
     expect(await metric('snapshot_webhook_connections_closed_total{reason="frame-flood"}')).toMatch(/ 1$/);
+    const cutLines = logLines
+      .map((line) => JSON.parse(line) as { reason?: string; msg?: string; remoteAddress?: string })
+      .filter((line) => line.reason === 'frame-flood');
+    expect(cutLines.map(({ msg }) => msg)).toEqual(['client connection cut']);
+    expect(cutLines[0]?.remoteAddress).toMatch(/127\.0\.0\.1$/);
 
     const client = session();
     try {
