@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 
+/** The `reason` of connections_closed_total for a connection closed to make room. */
+export const OVER_CAPACITY = 'over-capacity';
+
 /**
  * At most `maxConnections` client connections. When one more arrives, the oldest connection that
  * has not sent a request yet (still in its TLS handshake, its HTTP/2 preface, or silent after it)
@@ -10,9 +13,6 @@ import type { Socket } from 'node:net';
  * nothing keep out a client that talks, such as the API server reconnecting after a GOAWAY, until
  * the request timeout cut them.
  */
-/** The `reason` of connections_closed_total for a connection closed to make room. */
-export const OVER_CAPACITY = 'over-capacity';
-
 export function capConnections(
   server: Http2SecureServer,
   maxConnections: number,

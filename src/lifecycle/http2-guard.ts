@@ -2,10 +2,11 @@
  * Bounds on what one client can make the server hold over HTTP/2. Node's defaults let a client
  * open 2^32-1 streams per session and any number of sessions: streams that send headers and no
  * body then hold memory until the process dies. Here: a stream limit advertised in SETTINGS, a
- * session memory cap (the connection cap is connection-cap.ts), a deadline for a session's first request (a client that
- * trickles its preface is cut), and a session that resets streams faster than any API server would
- * (HEADERS + RST_STREAM, "rapid reset"), or sends far more bytes than its streams can carry (a flood
- * of control frames nghttp2 answers without asking: WINDOW_UPDATE), gets GOAWAY ENHANCE_YOUR_CALM.
+ * session memory cap, a deadline for a session's first request (a client that trickles its
+ * preface is cut; the connection cap is connection-cap.ts), and a session that resets streams
+ * faster than any API server would (HEADERS + RST_STREAM, "rapid reset"), or sends far more bytes
+ * than its streams can carry (a flood of control frames that nghttp2 takes without answering:
+ * WINDOW_UPDATE), gets GOAWAY ENHANCE_YOUR_CALM.
  */
 import {
   constants,
