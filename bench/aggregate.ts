@@ -5,14 +5,8 @@
 import type { LatencySummary } from './load.ts';
 import { decisionTime, type DecisionTime, type Histogram } from './metrics.ts';
 import type { Protocol, Role, RunRecord } from './runner.ts';
+import { median, mib } from './statistics.ts';
 import type { StartupPoint } from './startup.ts';
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return 0;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 export function sumHistograms(histograms: readonly Histogram[]): Histogram {
   const [first] = histograms;
@@ -158,12 +152,6 @@ export interface Target {
   readonly target: string;
   readonly measured: string;
   readonly met: boolean;
-}
-
-const MIB = 1024 * 1024;
-
-export function mib(bytes: number): string {
-  return (bytes / MIB).toFixed(1);
 }
 
 function find(comparisons: readonly Comparison[], protocol: Protocol, scenario: string, shape: string): Comparison | undefined {

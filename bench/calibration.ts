@@ -4,7 +4,7 @@
  * as in the main section. Where the webhook's extra CPU per request falls on this curve says how
  * much of its ratio is its work, and how much work a 0.9 ratio would allow.
  */
-import { median } from './aggregate.ts';
+import { median } from './statistics.ts';
 import type { HttpLoadGenerator } from './load.ts';
 import { REVIEW_PATH } from './preflight.ts';
 import { cpuTimeMs, startBaseline, stopProcess, type CertificateFiles, type ServerProcess } from './processes.ts';

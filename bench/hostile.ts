@@ -21,7 +21,7 @@ import { postOnSession } from '../testkit/clients.ts';
 import { startCluster } from './cluster.ts';
 import { FRAME, frame, headersFrame, rawSession, resetFrame, type RawSession, type RawTarget } from '../testkit/raw-http2.ts';
 import { httpGet, startWebhook, writeCertificates, type ServerProcess } from './processes.ts';
-import { percentile } from './soak-metrics.ts';
+import { percentile } from './statistics.ts';
 
 /** What the chart passes for resources.limits.memory 384Mi (heap.oldSpacePercent 50, heap.semiSpaceMiB 2). */
 const CHART_HEAP_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=2'];
@@ -192,6 +192,8 @@ async function rapidReset(target: RawTarget, scale: number): Promise<string> {
       const pairs = Array.from({ length: 100 }, (_, index) => [headersFrame(id + index * 2), resetFrame(id + index * 2)]).flat();
       if (await session.send(Buffer.concat(pairs))) sent += 100;
     }
+    // The GOAWAY may still be on its way when the last burst is written.
+    await Promise.race([session.closed, sleep(1_000)]);
     session.socket.destroy();
     goaways.push(...session.goawayCodes);
   }

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { percentile } from './statistics.ts';
 
 export interface LoadJob {
   readonly url: string;
@@ -147,7 +148,7 @@ export function h2loadResult(summary: string, log: string, durationSeconds: numb
 
 /** Percentiles of sorted values (nearest rank). */
 export function summarize(sorted: readonly number[]): LatencySummary {
-  const at = (percent: number) => sorted[Math.min(sorted.length - 1, Math.ceil((percent / 100) * sorted.length) - 1)] ?? 0;
+  const at = (percent: number) => (sorted.length === 0 ? 0 : percentile(sorted, percent / 100));
   const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
   return { p50: at(50), p99: at(99), p999: at(99.9), max: sorted.at(-1) ?? 0, mean };
 }

@@ -2,7 +2,8 @@
  * The generated part of docs/benchmarks.md: tables only, from the JSON report. The prose around
  * it (findings, closing note) is written by people and kept between runs.
  */
-import { mib, type Comparison, type ScalingPoint, type Target } from './aggregate.ts';
+import type { Comparison, ScalingPoint, Target } from './aggregate.ts';
+import { mib } from './statistics.ts';
 import type { BenchReport } from './bench-report.ts';
 import type { ServerProfile } from './profile-pass.ts';
 

@@ -83,13 +83,3 @@ export function trend(points: ReadonlyArray<{ atSeconds: number; bytes: number }
     flat: growth <= toleranceBytes,
   };
 }
-
-export function percentile(values: readonly number[], fraction: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-}
-
-export function mib(bytes: number): string {
-  return `${(bytes / MIB).toFixed(1)} MiB`;
-}

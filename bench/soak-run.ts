@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { percentile, scrape, trend, type MetricsSample, type Trend } from './soak-metrics.ts';
+import { scrape, trend, type MetricsSample, type Trend } from './soak-metrics.ts';
+import { percentile } from './statistics.ts';
 import { runTraffic, type TrafficTotals } from './soak-traffic.ts';
 
 export const REPO = new URL('../', import.meta.url).pathname;

@@ -11,7 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mib } from './soak-metrics.ts';
+import { mib } from './statistics.ts';
 import { runSoak, soakErrors, type SoakReport } from './soak-run.ts';
 
 /** What the chart's defaults set (NODE_OPTIONS from its 384 MiB memory limit, heap.* values). */
@@ -52,11 +52,11 @@ function render(report: SoakReport, problems: readonly string[]): string {
       `${Object.entries(traffic.slowestMs)
         .map(([kind, slowest]) => `${kind} ${slowest.toFixed(0)} ms`)
         .join(', ')})`,
-    `  RSS           ${mib(report.samples[0]?.rssBytes ?? Number.NaN)} at the first scrape (start), ` +
-      `${mib(rss.startBytes)} after ${options.warmupSeconds} s warm-up -> ${mib(rss.endBytes)} at the end (max ${mib(rss.maxBytes)}); ` +
-      `trend ${mib(rss.slopeBytesPerMinute)}/min, noise ±${mib(rss.noiseBytes)}: ${rss.flat ? 'no growth beyond noise' : 'GROWING'}`,
-    `                (tolerance ${mib(rss.toleranceBytes)} over the run: a leak of ${leakPerRequest(report).toFixed(0)} bytes a request or more would show)`,
-    `  heap used     ${mib(heapUsed.startBytes)} -> ${mib(heapUsed.endBytes)} (max ${mib(heapUsed.maxBytes)}); trend ${mib(heapUsed.slopeBytesPerMinute)}/min, noise ±${mib(heapUsed.noiseBytes)}: ${heapUsed.flat ? 'no growth beyond noise' : 'GROWING'}`,
+    `  RSS           ${mib(report.samples[0]?.rssBytes ?? Number.NaN)} MiB at the first scrape (start), ` +
+      `${mib(rss.startBytes)} MiB after ${options.warmupSeconds} s warm-up -> ${mib(rss.endBytes)} MiB at the end (max ${mib(rss.maxBytes)} MiB); ` +
+      `trend ${mib(rss.slopeBytesPerMinute)} MiB/min, noise ±${mib(rss.noiseBytes)} MiB: ${rss.flat ? 'no growth beyond noise' : 'GROWING'}`,
+    `                (tolerance ${mib(rss.toleranceBytes)} MiB over the run: a leak of ${leakPerRequest(report).toFixed(0)} bytes a request or more would show)`,
+    `  heap used     ${mib(heapUsed.startBytes)} MiB -> ${mib(heapUsed.endBytes)} MiB (max ${mib(heapUsed.maxBytes)} MiB); trend ${mib(heapUsed.slopeBytesPerMinute)} MiB/min, noise ±${mib(heapUsed.noiseBytes)} MiB: ${heapUsed.flat ? 'no growth beyond noise' : 'GROWING'}`,
     `  event loop    p99 delay ${ms(eventLoopP99Seconds.median)} (median of the scrapes), ${ms(eventLoopP99Seconds.max)} (worst scrape); longest delay ${ms(report.eventLoopMaxSeconds)}`,
     `  errors        ${problems.length === 0 ? 'none' : problems.join('\n                ')}`,
   ].join('\n');

@@ -14,6 +14,7 @@ import { startCluster, type BenchCluster } from './cluster.ts';
 import { postHttp1 } from './preflight.ts';
 import { memoryOf, startWebhook, stopProcess, waitReady, writeCertificates, type CertificateFiles } from './processes.ts';
 import { volumeSnapshotUpdate } from './scenarios.ts';
+import { median } from './statistics.ts';
 
 export interface StartupPoint {
   readonly setup: string;
@@ -57,11 +58,6 @@ async function sample(setup: StartupSetup, kubeconfig: string, name: string): Pr
   } finally {
     await stopProcess(webhook);
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 async function point(setup: StartupSetup, name: string, cluster: BenchCluster | undefined): Promise<StartupPoint> {
