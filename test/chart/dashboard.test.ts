@@ -74,6 +74,7 @@ describe('the Grafana dashboard (grafanaDashboard)', () => {
       'Class cache state',
       'Drivers with several default classes',
       'Certificate expires in',
+      'Client connections closed, by reason',
     ]) {
       expect(titles).toContain(wanted);
     }
