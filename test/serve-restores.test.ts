@@ -9,67 +9,31 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningWebhook } from '../src/serve.ts';
-import { CORE_GROUP, groupsFromCrds, SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../testkit/api-groups.ts';
+import { SNAPSHOT_CLASSES, SNAPSHOT_GROUP } from '../testkit/api-groups.ts';
 import { reviewFrom } from '../testkit/captures.ts';
 import { volumeSnapshotClass } from '../testkit/class-fixtures.ts';
 import { http2Client, type Http2Client } from '../testkit/clients.ts';
 import { FakeApiServer } from '../testkit/fake-api-server.ts';
-import type { JsonObject, ResourceDefinition } from '../testkit/fake-api-store.ts';
+import { RESTORE_DRIVER, RESTORE_NAMESPACE, RESTORE_RESOURCES, restoreGroups, storeRestoreSource } from '../testkit/restore-cluster.ts';
+import type { JsonObject } from '../testkit/fake-api-store.ts';
 import { testWebhookConfig } from './support/webhook-config.ts';
 
-const DRIVER = 'hostpath.csi.k8s.io';
-const NAMESPACE = 'apps';
+const DRIVER = RESTORE_DRIVER;
+const NAMESPACE = RESTORE_NAMESPACE;
 const directory = mkdtempSync(join(tmpdir(), 'snapshot-webhook-restores-'));
 
-function resource(plural: string, kind: string, namespaced: boolean): ResourceDefinition {
-  return { plural, singular: kind.toLowerCase(), kind, namespaced };
-}
-
-const STORAGE = {
-  claims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespace: NAMESPACE },
-  volumes: { group: '', version: 'v1', plural: 'persistentvolumes' },
-  storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses' },
-  snapshots: { group: SNAPSHOT_GROUP, version: 'v1', plural: 'volumesnapshots', namespace: NAMESPACE },
-  contents: { group: SNAPSHOT_GROUP, version: 'v1', plural: 'volumesnapshotcontents' },
-};
+const STORAGE = RESTORE_RESOURCES;
 
 let api: FakeApiServer;
 let webhook: RunningWebhook;
 let client: Http2Client;
 
 beforeAll(async () => {
-  const snapshotGroup = groupsFromCrds('v8.6.0').find((group) => group.name === SNAPSHOT_GROUP);
-  api = await FakeApiServer.start({
-    groups: [
-      {
-        ...CORE_GROUP,
-        resources: [
-          ...CORE_GROUP.resources,
-          resource('persistentvolumeclaims', 'PersistentVolumeClaim', true),
-          resource('persistentvolumes', 'PersistentVolume', false),
-        ],
-      },
-      { name: 'storage.k8s.io', versions: ['v1'], resources: [resource('storageclasses', 'StorageClass', false)] },
-      ...(snapshotGroup === undefined ? [] : [snapshotGroup]),
-    ],
-  });
+  api = await FakeApiServer.start({ groups: restoreGroups() });
   api.createObject(SNAPSHOT_CLASSES, volumeSnapshotClass('csi-hostpath', DRIVER, { isDefault: 'true' }));
   api.createObject(STORAGE.storageClasses, { metadata: { name: 'fast' }, provisioner: DRIVER });
   api.createObject(STORAGE.storageClasses, { metadata: { name: 'ebs' }, provisioner: 'ebs.csi.aws.com' });
-  api.createObject(STORAGE.snapshots, {
-    metadata: { name: 'db-snap', namespace: NAMESPACE },
-    spec: { source: { persistentVolumeClaimName: 'db' }, volumeSnapshotClassName: 'csi-hostpath' },
-    status: { readyToUse: true, restoreSize: '10Gi', boundVolumeSnapshotContentName: 'snapcontent-1' },
-  });
-  api.createObject(STORAGE.contents, {
-    metadata: { name: 'snapcontent-1' },
-    spec: {
-      driver: DRIVER,
-      sourceVolumeMode: 'Filesystem',
-      source: { volumeHandle: 'vol-1' },
-      volumeSnapshotRef: { name: 'db-snap', namespace: NAMESPACE },
-    },
-  });
+  storeRestoreSource(api, { snapshot: { volumeSnapshotClassName: 'csi-hostpath' }, content: { sourceVolumeMode: 'Filesystem' } });
   api.createObject(STORAGE.claims, {
     metadata: { name: 'db', namespace: NAMESPACE },
     spec: { storageClassName: 'fast', volumeName: 'pv-1', resources: { requests: { storage: '10Gi' } } },
