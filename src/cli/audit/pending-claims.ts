@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiStatusError } from '../../cluster/api-request.ts';
 import { objectReader } from '../../cluster/object-reader.ts';
+import { WebhookError } from '../../errors.ts';
 import { isRecord, stringAt } from '../../rules/object-access.ts';
 import { familyFor } from '../../rules/table.ts';
 import type { ResourceFamily } from '../../rules/table.ts';
@@ -27,7 +28,7 @@ export interface ClaimScan {
 const CLAIMS_PATH = '/api/v1/persistentvolumeclaims';
 function claimFamily(): ResourceFamily {
   const family = familyFor({ group: '', version: 'v1', resource: 'persistentvolumeclaims' });
-  if (family === undefined) throw new Error('no PersistentVolumeClaim family in the rule table');
+  if (family === undefined) throw new WebhookError('INTERNAL', 'no PersistentVolumeClaim family in the rule table');
   return family;
 }
 
