@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -15,7 +16,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningWebhook } from '../../src/serve.ts';
 import { reviewFrom } from '../../testkit/captures.ts';
-import { postOnSession } from '../../testkit/clients.ts';
+import { postHttp1, postOnSession } from '../../testkit/clients.ts';
 import { FRAME, frame, headersFrame, rawSession } from '../../testkit/raw-http2.ts';
 import { testWebhookConfig } from '../support/webhook-config.ts';
 
@@ -202,21 +203,37 @@ describe('hostile clients', () => {
     for (const socket of silent) socket.destroy();
   });
 
-  it('refuses a new connection only when every connection has sent a request, and serves again once they go', async () => {
-    const talking = await Promise.all(
-      Array.from({ length: MAX_CONNECTIONS }, async () => {
-        const client = session();
-        expect((await postOnSession(client, '/validate', review)).status).toBe(200);
-        return client;
-      }),
-    );
-    const extra = await tlsSocket().then(
-      (socket) => new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
-      () => true,
-    );
-    expect(extra).toBe(true);
-    for (const client of talking) client.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await legitimateReviewAnswered();
-  });
+  /** A connection that has sent one request and stays open: HTTP/2, or HTTP/1.1 kept alive. */
+  const talkers = {
+    'HTTP/2': async (): Promise<() => void> => {
+      const client = session();
+      expect((await postOnSession(client, '/validate', review)).status).toBe(200);
+      return () => client.destroy();
+    },
+    'HTTP/1.1': async (): Promise<() => void> => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, ALPNProtocols: ['http/1.1'] });
+      expect((await postHttp1(`${origin}/validate`, review, { ca, agent })).status).toBe(200);
+      return () => agent.destroy();
+    },
+  };
+
+  it.each(Object.keys(talkers))(
+    'refuses a new connection only when every connection has sent a request (%s), and serves again once they go',
+    async (protocol) => {
+      const talk = talkers[protocol as keyof typeof talkers];
+      const closers = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => talk()));
+      // Refused at accept: the handshake never completes (an accepted one would evict a talker).
+      const refused = await tlsSocket().then(
+        (socket) => {
+          socket.destroy();
+          return false;
+        },
+        () => true,
+      );
+      expect(refused).toBe(true);
+      for (const close of closers) close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await legitimateReviewAnswered();
+    },
+  );
 });
