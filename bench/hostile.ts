@@ -20,7 +20,7 @@ import { reviewFrom } from '../testkit/captures.ts';
 import { postOnSession } from '../testkit/clients.ts';
 import { startCluster } from './cluster.ts';
 import { FRAME, frame, headersFrame, rawSession, resetFrame, type RawSession, type RawTarget } from '../testkit/raw-http2.ts';
-import { httpGet, startWebhook, writeCertificates, type ServerProcess } from './processes.ts';
+import { cpuTimeMs, httpGet, memoryOf, startWebhook, waitReady, writeCertificates, type ServerProcess } from './processes.ts';
 import { percentile } from './statistics.ts';
 
 /** What the chart passes for resources.limits.memory 384Mi (heap.oldSpacePercent 50, heap.semiSpaceMiB 2). */
@@ -86,8 +86,7 @@ function observe(webhook: ServerProcess, target: RawTarget): { stop(): Promise<O
         );
     }),
     every(100, () => {
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${webhook.pid}/status`, 'utf8'))?.[1];
-      observed.rssPeakMiB = Math.max(observed.rssPeakMiB, Number(rss ?? 0) / 1024);
+      observed.rssPeakMiB = Math.max(observed.rssPeakMiB, memoryOf(webhook.pid).rss / 2 ** 20);
       return Promise.resolve();
     }),
   ];
@@ -99,11 +98,6 @@ function observe(webhook: ServerProcess, target: RawTarget): { stop(): Promise<O
       return observed;
     },
   };
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const count = (map: ReadonlyMap<number, number>, key: number): number => map.get(key) ?? 0;
@@ -277,7 +271,7 @@ async function main(): Promise<void> {
     nodeFlags: CHART_HEAP_FLAGS,
   });
   const target = { port: webhook.admissionPort, ca: certificates.caCert };
-  while ((await httpGet(webhook.metricsPort, '/readyz')).status !== 200) await sleep(50);
+  await waitReady(webhook);
   console.log(
     `| attack | legitimate failures | legitimate p99 | slowest probe | RSS peak (limit ${CHART_MEMORY_LIMIT_MIB} MiB) | CPU | log lines | answer |`,
   );
@@ -287,14 +281,14 @@ async function main(): Promise<void> {
       const attack = ATTACKS[name as keyof typeof ATTACKS];
       if (attack === undefined) throw new Error(`--only: no attack ${name} (${Object.keys(ATTACKS).join(', ')})`);
       const logBefore = readFileSync(webhook.logFile, 'utf8').split('\n').length;
-      const cpuBefore = cpuSeconds(webhook.pid);
+      const cpuBefore = cpuTimeMs(webhook.pid);
       const started = performance.now();
       const watch = observe(webhook, target);
       const answer = await attack(target, scale);
       // At least 10 s of legitimate traffic a row: the attack's aftermath counts too.
       await sleep(Math.max(0, started + MIN_OBSERVED_MS - performance.now()));
       const seen = await watch.stop();
-      const cpu = (100 * (cpuSeconds(webhook.pid) - cpuBefore)) / ((performance.now() - started) / 1000);
+      const cpu = (100 * (cpuTimeMs(webhook.pid) - cpuBefore)) / (performance.now() - started);
       const lines = readFileSync(webhook.logFile, 'utf8').split('\n').length - logBefore;
       const alive = webhook.child.exitCode === null ? '' : ` **exited ${webhook.child.exitCode}**`;
       console.log(
