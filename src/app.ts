@@ -123,16 +123,20 @@ export function buildApp(options: AppOptions): WebhookApp {
 /**
  * Counts every connection the server closes on a client, and logs who: at warn for a client that
  * misbehaves (resets or frames in floods), at debug for one that merely said nothing (load
- * balancers' TCP checks and port scanners do that all day); rate-limited like rejected requests.
+ * balancers' TCP checks and port scanners do that all day); rate-limited like rejected requests,
+ * each level on its own budget, so that a flood of silent connections cannot crowd out the warn
+ * lines that name an attacker.
  */
 function connectionClosedReporter(options: AppOptions): (reason: string, remoteAddress: string | undefined) => void {
-  const mayLog = logLimiter(REJECTED_LOGS_PER_SECOND);
+  const mayWarn = logLimiter(REJECTED_LOGS_PER_SECOND);
+  const mayDebug = logLimiter(REJECTED_LOGS_PER_SECOND);
   return (reason, remoteAddress) => {
     options.metrics.connectionsClosed.inc({ reason });
-    const { log, suppressed } = mayLog();
+    const misbehaved = reason === 'rapid-reset' || reason === 'frame-flood';
+    const { log, suppressed } = misbehaved ? mayWarn() : mayDebug();
     if (!log) return;
     const fields = { reason, remoteAddress, ...(suppressed > 0 ? { suppressed } : {}) };
-    if (reason === 'rapid-reset' || reason === 'frame-flood') options.logger.warn(fields, 'client connection cut');
+    if (misbehaved) options.logger.warn(fields, 'client connection cut');
     else options.logger.debug(fields, 'client connection closed');
   };
 }

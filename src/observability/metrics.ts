@@ -101,7 +101,7 @@ export function createMetrics(): WebhookMetrics {
     }),
     connectionsClosed: new Counter({
       name: `${PREFIX}connections_closed_total`,
-      help: 'HTTP/2 sessions cut by the server: no-request (no stream within the request timeout), rapid-reset (streams reset faster than any API server does), frame-flood (more bytes than its streams carry), over-capacity (the oldest connection without a request, closed for a new one at --max-connections)',
+      help: 'Client connections closed by the server: no-request (an HTTP/2 session with no stream within the request timeout), rapid-reset (streams reset faster than any API server does), frame-flood (more bytes than its streams carry), over-capacity (the oldest connection without a request, closed for a new one at --max-connections)',
       labelNames: ['reason'],
       registers,
     }),
