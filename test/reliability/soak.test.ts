@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSoak, soakErrors } from '../../bench/soak-run.ts';
+import { runSoak, soakErrors } from '../../reliability/soak.ts';
 
 /**
  * Issue 6: the soak's short version, so that `npm run soak` (two minutes against dist/main.js)

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIRECTORIES = ['src', 'test', 'testkit', 'bench', 'tools'];
+const DIRECTORIES = ['src', 'test', 'testkit', 'bench', 'reliability', 'tools'];
 
 /** Modules at the bottom, which every folder may import: the error catalogue, the schemas, the logger type. */
 const BASE = ['src/errors.ts', 'src/schemas.ts', 'src/schema-validators.ts', 'src/observability/logger.ts'];

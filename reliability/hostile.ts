@@ -6,9 +6,8 @@
  * /readyz every 250 ms). Prints the table: legitimate failures and p99, slowest probe, RSS peak,
  * CPU, log lines, and what the server answered.
  *
- *   npm run build && node bench/hostile.ts [--only NAME[,NAME]] [--scale F]   (F < 1: smaller attacks)
+ *   npm run build && node reliability/hostile.ts [--only NAME[,NAME]] [--scale F]   (F < 1: smaller attacks)
  */
-import { once } from 'node:events';
 import { connect as connectHttp2, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,10 +17,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { reviewFrom } from '../testkit/captures.ts';
 import { postOnSession } from '../testkit/clients.ts';
-import { startCluster } from './cluster.ts';
 import { FRAME, frame, headersFrame, rawSession, resetFrame, type RawSession, type RawTarget } from '../testkit/raw-http2.ts';
-import { cpuTimeMs, httpGet, memoryOf, startWebhook, waitReady, writeCertificates, type ServerProcess } from './processes.ts';
-import { percentile } from './statistics.ts';
+import { startClassCluster } from '../testkit/class-cluster.ts';
+import {
+  cpuTimeMs,
+  httpGet,
+  rssOf,
+  startWebhook,
+  stopProcess,
+  waitReady,
+  writeCertificates,
+  type ServerProcess,
+} from '../testkit/processes.ts';
 
 /** What the chart passes for resources.limits.memory 384Mi (heap.oldSpacePercent 50, heap.semiSpaceMiB 2). */
 const CHART_HEAP_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=2'];
@@ -86,7 +93,7 @@ function observe(webhook: ServerProcess, target: RawTarget): { stop(): Promise<O
         );
     }),
     every(100, () => {
-      observed.rssPeakMiB = Math.max(observed.rssPeakMiB, memoryOf(webhook.pid).rss / 2 ** 20);
+      observed.rssPeakMiB = Math.max(observed.rssPeakMiB, rssOf(webhook.pid) / 2 ** 20);
       return Promise.resolve();
     }),
   ];
@@ -100,6 +107,7 @@ function observe(webhook: ServerProcess, target: RawTarget): { stop(): Promise<O
   };
 }
 
+const p99 = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.ceil(values.length * 0.99) - 1] ?? Number.NaN;
 const count = (map: ReadonlyMap<number, number>, key: number): number => map.get(key) ?? 0;
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
@@ -261,15 +269,9 @@ async function main(): Promise<void> {
   const scale = Number(values.scale);
   const names = values.only?.split(',') ?? Object.keys(ATTACKS);
   const directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-hostile-'));
-  const cluster = await startCluster(directory, 100);
+  const cluster = await startClassCluster(directory, 100);
   const certificates = await writeCertificates(directory);
-  const webhook = await startWebhook({
-    directory,
-    certificates,
-    kubeconfig: cluster.kubeconfig,
-    logLevel: 'info',
-    nodeFlags: CHART_HEAP_FLAGS,
-  });
+  const webhook = await startWebhook({ directory, certificates, kubeconfig: cluster.kubeconfig, nodeFlags: CHART_HEAP_FLAGS });
   const target = { port: webhook.admissionPort, ca: certificates.caCert };
   await waitReady(webhook);
   console.log(
@@ -292,14 +294,13 @@ async function main(): Promise<void> {
       const lines = readFileSync(webhook.logFile, 'utf8').split('\n').length - logBefore;
       const alive = webhook.child.exitCode === null ? '' : ` **exited ${webhook.child.exitCode}**`;
       console.log(
-        `| ${name} | ${seen.failures.length} of ${seen.legitimate.length}${seen.failures.length > 0 ? ` (${[...new Set(seen.failures)].join(', ')})` : ''} | ${percentile(seen.legitimate, 0.99).toFixed(1)} ms | ` +
+        `| ${name} | ${seen.failures.length} of ${seen.legitimate.length}${seen.failures.length > 0 ? ` (${[...new Set(seen.failures)].join(', ')})` : ''} | ${p99(seen.legitimate).toFixed(1)} ms | ` +
           `${seen.probeMaxMs.toFixed(0)} ms | ${seen.rssPeakMiB.toFixed(0)} MiB | ${cpu.toFixed(0)} % | ${lines} | ${answer}${alive} |`,
       );
       await sleep(2_000);
     }
   } finally {
-    webhook.child.kill('SIGTERM');
-    await once(webhook.child, 'exit');
+    await stopProcess(webhook);
     await cluster.close();
     await rm(directory, { recursive: true, force: true });
   }

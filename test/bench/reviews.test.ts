@@ -3,7 +3,8 @@
  * with the bench's classes in its caches, a 200 and the answer the bench expects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupSnapshotClasses, LARGE_OBJECT_BYTES, scenarios, snapshotClasses } from '../../bench/scenarios.ts';
+import { LARGE_OBJECT_BYTES, scenarios } from '../../bench/reviews.ts';
+import { groupSnapshotClasses, snapshotClasses } from '../../testkit/class-cluster.ts';
 import { ClassIndex } from '../../src/cluster/class-index.ts';
 import { GROUP_SNAPSHOT_DEFAULT_ANNOTATION, SNAPSHOT_DEFAULT_ANNOTATION } from '../../src/rules/snapshot-api.ts';
 import type { ClusterView } from '../../src/rules/class-view.ts';
