@@ -10,17 +10,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startClassCluster } from '../testkit/class-cluster.ts';
-import { REPO, writeCertificates } from '../testkit/processes.ts';
-import { H2LOAD_MISSING, h2loadVersion, LoadGenerator } from './load.ts';
-import { runProfiles } from './profile.ts';
-import { targets, writeReport, type Measured } from './report.ts';
+import { REPO } from '../testkit/processes.ts';
+import { openContext, type Context } from './context.ts';
+import { H2LOAD_MISSING, h2loadVersion } from './load.ts';
+import { targets, writeReport } from './report.ts';
 import { scenarios } from './reviews.ts';
-import { runAb, runCalibration, runScaling, runStartup, type Context } from './sections.ts';
+import { runSections, type Plan } from './sections.ts';
 
 const HELP = `npm run bench -- [options]
   --quick                 smoke run: 1 round of 1 s, writes to .tmp/bench unless --out is given
@@ -60,33 +58,19 @@ const started = Date.now();
 const log = (line: string) => process.stderr.write(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}\n`);
 const git = (...args: string[]) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' }).stdout?.trim() ?? '';
 
-async function measureAll(context: Context, h2load: string | undefined): Promise<Measured> {
-  const [rounds, durationSeconds] = [numberOf('rounds', quick ? 1 : 3), numberOf('duration', quick ? 1 : 1.5)];
-  const h2 = {
-    h2Rounds: h2load === undefined ? 0 : numberOf('h2-rounds', quick ? 1 : 2, 0),
-    h2DurationSeconds: numberOf('h2-duration', quick ? 1 : 1.5),
-  };
+/** The sections and their sizes from the flags; a bad value ends the bench naming it. */
+function planOf(h2load: string | undefined): Plan {
   const classCounts = String(values.classes).split(',').map(Number);
   if (classCounts.some((classes) => !Number.isInteger(classes) || classes < 1))
     throw new Error(`--classes must list whole numbers ≥ 1, not ${String(values.classes)}`);
   const sections = String(values.sections).split(',');
   const unknown = sections.filter((section) => !SECTIONS.includes(section));
   if (unknown.length > 0) throw new Error(`--sections: no section ${unknown.join(', ')} (${SECTIONS.join(', ')})`);
-  const when = async <T>(section: string, fallback: T, run: () => Promise<T>): Promise<T> =>
-    sections.includes(section) ? run() : fallback;
-  const cluster = await startClassCluster(context.directory, 100);
-  try {
-    const noAb = { runs: [], preflightChecks: 0, idleRssBytes: { webhook: NaN, baseline: NaN } };
-    return {
-      ab: await when('ab', noAb, () => runAb(context, cluster.kubeconfig, { rounds, durationSeconds, ...h2 })),
-      profiles: await when('profile', [], () => runProfiles(context, cluster.kubeconfig, quick ? 2 : 4)),
-      calibration: await when('calibration', [], () => runCalibration(context, rounds, durationSeconds)),
-      scaling: await when('scaling', [], () => runScaling(context, classCounts, durationSeconds)),
-      startup: await when('startup', [], () => runStartup(context, quick ? 3 : 7)),
-    };
-  } finally {
-    await cluster.close();
-  }
+  return {
+    ...{ sections, classCounts, quick, rounds: numberOf('rounds', quick ? 1 : 3), durationSeconds: numberOf('duration', quick ? 1 : 1.5) },
+    h2Rounds: h2load === undefined ? 0 : numberOf('h2-rounds', quick ? 1 : 2, 0),
+    h2DurationSeconds: numberOf('h2-duration', quick ? 1 : 1.5),
+  };
 }
 
 function header(context: Context, h2load: string | undefined, before: number[]): string[] {
@@ -117,17 +101,13 @@ async function main(): Promise<void> {
   const before = loadavg();
   const h2load = h2loadVersion();
   if (h2load === undefined) log(H2LOAD_MISSING);
+  const plan = planOf(h2load);
   const wanted =
     typeof values.scenarios === 'string' ? new Set(['mix', 'class-second-default', ...values.scenarios.split(',')]) : undefined;
-  const directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-bench-'));
-  const generator = new LoadGenerator();
+  const selected = scenarios().filter((scenario) => wanted?.has(scenario.name) ?? true);
+  const context = await openContext(selected, String(values['webhook-node-flags']).split(' ').filter(Boolean), quick, log);
   try {
-    const context: Context = {
-      ...{ directory, generator, log, certificates: await writeCertificates(directory), warmupSeconds: quick ? 1 : 2 },
-      scenarios: scenarios().filter((scenario) => wanted?.has(scenario.name) ?? true),
-      webhookNodeFlags: String(values['webhook-node-flags']).split(' ').filter(Boolean),
-    };
-    const measured = await measureAll(context, h2load);
+    const measured = await runSections(context, plan);
     const scenarioTitles = Object.fromEntries(context.scenarios.map((scenario) => [scenario.name, scenario.title]));
     const notes = [`${measured.ab.preflightChecks} answers checked before the load.`, ...(h2load ? [] : [H2LOAD_MISSING])];
     const out = typeof values.out === 'string' ? values.out : join(REPO, quick ? '.tmp/bench' : 'docs');
@@ -136,8 +116,7 @@ async function main(): Promise<void> {
       log(`${met ? 'met    ' : 'MISSED '} ${name} (${goal}): ${measuredText}`);
     log(`report: ${written} (${Math.round((Date.now() - started) / 1000)} s)`);
   } finally {
-    await generator.stop();
-    await rm(directory, { recursive: true, force: true });
+    await context.close();
   }
 }
 

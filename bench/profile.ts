@@ -12,30 +12,13 @@ import { parseArgs } from 'node:util';
 import { REPO, stopProcess, waitReady } from '../testkit/processes.ts';
 import { REVIEW_PATH, type Role } from './measure.ts';
 import { scenarioNamed } from './reviews.ts';
-import { startBaseline, startBenchWebhook, type Context } from './sections.ts';
+import { startBaseline, startBenchWebhook, type Context } from './context.ts';
 
 interface CpuProfile {
   readonly nodes: readonly { readonly id: number; readonly callFrame: { functionName: string; url: string; lineNumber: number } }[];
   readonly samples: readonly number[];
   /** Microseconds between samples. */
   readonly timeDeltas: readonly number[];
-}
-
-export interface Entry {
-  readonly name: string;
-  readonly usPerRequest: number;
-  /** Of the busy (non-idle) time. */
-  readonly share: number;
-}
-
-export interface ServerProfile {
-  readonly role: Role;
-  readonly requestsPerSecond: number;
-  /** Main-thread CPU per request in the loaded window. */
-  readonly busyUsPerRequest: number;
-  readonly byArea: readonly Entry[];
-  readonly byFunction: readonly Entry[];
-  readonly file: string;
 }
 
 /** The package, the part of Node, or the file of the webhook's own a frame belongs to. */
@@ -68,7 +51,7 @@ export function summarize(profile: CpuProfile, fromMs: number, requests: number)
     ] as const)
       totals.set(key, (totals.get(key) ?? 0) + deltaMs);
   });
-  const ranked = (totals: Map<string, number>): Entry[] =>
+  const ranked = (totals: Map<string, number>) =>
     [...totals]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
@@ -76,7 +59,7 @@ export function summarize(profile: CpuProfile, fromMs: number, requests: number)
   return { busyUsPerRequest: (busyMs * 1000) / requests, byArea: ranked(areas), byFunction: ranked(functions) };
 }
 
-async function profileOne(context: Context, kubeconfig: string, role: Role, seconds: number): Promise<ServerProfile> {
+async function profileOne(context: Context, kubeconfig: string, role: Role, seconds: number) {
   const directory = join(context.directory, `profile-${role}`);
   const flags = ['--cpu-prof', '--cpu-prof-dir', directory, '--cpu-prof-interval', '200'];
   const server =
@@ -103,6 +86,8 @@ async function profileOne(context: Context, kubeconfig: string, role: Role, seco
   return { role, requestsPerSecond: window.load.requestsPerSecond, ...summary, file };
 }
 
+export type ServerProfile = Awaited<ReturnType<typeof profileOne>>;
+
 export async function runProfiles(context: Context, kubeconfig: string, seconds: number): Promise<ServerProfile[]> {
   return [await profileOne(context, kubeconfig, 'webhook', seconds), await profileOne(context, kubeconfig, 'baseline', seconds)];
 }
@@ -111,7 +96,7 @@ if (import.meta.main) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'from-ms': { type: 'string', default: '0' } } });
   for (const file of positionals) {
     const summary = summarize(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, Number(values['from-ms']), 1);
-    const lines = (entries: readonly Entry[]) =>
+    const lines = (entries: ServerProfile['byArea']) =>
       entries.map(
         (entry) =>
           `  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${(entry.usPerRequest / 1000).toFixed(0).padStart(6)} ms  ${entry.name}`,

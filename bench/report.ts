@@ -10,15 +10,8 @@ import { join } from 'node:path';
 import type { LoadResult } from './load.ts';
 import { addHistograms, quantileMs, within100us, type Histogram, type Role, type RunRecord } from './measure.ts';
 import type { ServerProfile } from './profile.ts';
-import { median, type AbResult, type CalibrationPoint, type ScalingPoint, type StartupPoint } from './sections.ts';
-
-export interface Measured {
-  readonly ab: AbResult;
-  readonly calibration: readonly CalibrationPoint[];
-  readonly scaling: readonly ScalingPoint[];
-  readonly startup: readonly StartupPoint[];
-  readonly profiles: readonly ServerProfile[];
-}
+import { median } from './context.ts';
+import type { Measured, ScalingPoint, StartupPoint } from './sections.ts';
 
 export interface BenchReport extends Measured {
   /** The run's circumstances, one sentence each: machine, source, load generators, options. */

@@ -5,58 +5,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startClassCluster } from '../testkit/class-cluster.ts';
 import { postHttp1 } from '../testkit/clients.ts';
-import {
-  cpuTimeMs,
-  rssOf,
-  startNodeProcess,
-  startWebhook,
-  stopProcess,
-  waitReady,
-  type CertificateFiles,
-  type ServerProcess,
-} from '../testkit/processes.ts';
-import type { LoadGenerator } from './load.ts';
+import { cpuTimeMs, rssOf, stopProcess, waitReady, type ServerProcess } from '../testkit/processes.ts';
+import { median, mib, startBaseline, startBenchWebhook, warmUp, type Context } from './context.ts';
 import { measure, preflight, REVIEW_PATH, scrape, type Role, type RunRecord, type RunSpec } from './measure.ts';
 import { isLarge, scenarioNamed, volumeSnapshotUpdate, type Scenario } from './reviews.ts';
-
-export interface Context {
-  readonly directory: string;
-  readonly certificates: CertificateFiles;
-  readonly generator: LoadGenerator;
-  readonly scenarios: readonly Scenario[];
-  /** Extra node flags for the webhook (experiments, or the chart's heap flags). */
-  readonly webhookNodeFlags: readonly string[];
-  readonly warmupSeconds: number;
-  readonly log: (line: string) => void;
-}
-
-export const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length === 0 ? Number.NaN : ((sorted[Math.ceil(middle) - 1] ?? 0) + (sorted[Math.floor(middle)] ?? 0)) / 2;
-};
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-
-export function startBaseline(context: Context, spinUs = 0, nodeFlags: readonly string[] = []): Promise<ServerProcess> {
-  const { certFile, keyFile } = context.certificates;
-  const args = ['bench/baseline-server.ts', '--tls-cert-file', certFile, '--tls-private-key-file', keyFile, '--spin-us', String(spinUs)];
-  const name = spinUs === 0 ? 'baseline' : `baseline-spin-${spinUs}us`;
-  return startNodeProcess({ name, directory: context.directory, args, nodeFlags, servingMessage: 'baseline serving' });
-}
-
-export function startBenchWebhook(context: Context, kubeconfig: string, name = 'webhook', extraFlags: readonly string[] = []) {
-  const { directory, certificates } = context;
-  return startWebhook({ name, directory, certificates, kubeconfig, nodeFlags: [...context.webhookNodeFlags, ...extraFlags] });
-}
-
-/** JIT warm-up: every small scenario at 50 connections, the mix longer. Not the large object: the heap it grows would count as the small reviews'. */
-export async function warmUp(context: Context, server: ServerProcess, names?: readonly string[]): Promise<void> {
-  const url = `https://127.0.0.1:${server.admissionPort}${REVIEW_PATH}`;
-  for (const scenario of context.scenarios.filter((candidate) => !isLarge(candidate) && (names?.includes(candidate.name) ?? true))) {
-    const durationSeconds = scenario.name === 'mix' ? context.warmupSeconds : Math.min(0.5, context.warmupSeconds);
-    await context.generator.run({ url, connections: 50, durationSeconds, bodies: scenario.reviews.map((review) => review.body) });
-  }
-}
+import { runProfiles } from './profile.ts';
 
 export interface AbOptions {
   readonly rounds: number;
@@ -295,3 +248,30 @@ export async function runStartup(context: Context, runs: number): Promise<Startu
   }
   return points;
 }
+
+export interface Plan extends AbOptions {
+  readonly sections: readonly string[];
+  readonly classCounts: readonly number[];
+  readonly quick: boolean;
+}
+
+/** The sections asked for, in order, on a cluster of 100 classes (the scaling and start-up make their own). */
+export async function runSections(context: Context, plan: Plan) {
+  const when = async <T>(section: string, fallback: T, run: () => Promise<T>): Promise<T> =>
+    plan.sections.includes(section) ? run() : fallback;
+  const cluster = await startClassCluster(context.directory, 100);
+  try {
+    const noAb: AbResult = { runs: [], preflightChecks: 0, idleRssBytes: { webhook: NaN, baseline: NaN } };
+    return {
+      ab: await when('ab', noAb, () => runAb(context, cluster.kubeconfig, plan)),
+      profiles: await when('profile', [], () => runProfiles(context, cluster.kubeconfig, plan.quick ? 2 : 4)),
+      calibration: await when('calibration', [], () => runCalibration(context, plan.rounds, plan.durationSeconds)),
+      scaling: await when('scaling', [], () => runScaling(context, plan.classCounts, plan.durationSeconds)),
+      startup: await when('startup', [], () => runStartup(context, plan.quick ? 3 : 7)),
+    };
+  } finally {
+    await cluster.close();
+  }
+}
+
+export type Measured = Awaited<ReturnType<typeof runSections>>;

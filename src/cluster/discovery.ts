@@ -49,14 +49,14 @@ export async function discoverServedVersion(
     return ABSENT;
   }
   expectOk(groupPath, group.status, group.body);
-  const served = servedVersions(group.body);
+  const served = namesIn(group.body, 'versions', 'version');
   for (const version of target.versions.filter((candidate) => served.has(candidate))) {
     const path = `${groupPath}/${version}`;
     const resources = await getFromApi(kubeConfig, path, request);
     // 404: the version went away between the two requests (a CRD update); try the next one.
     if (resources.status !== 404) {
       expectOk(path, resources.status, resources.body);
-      if (resourceNames(resources.body).has(target.plural)) {
+      if (namesIn(resources.body, 'resources', 'name').has(target.plural)) {
         return { kind: 'served', version };
       }
     }
@@ -70,22 +70,11 @@ function expectOk(path: string, status: number, body: unknown): void {
   }
 }
 
-/** The versions of an APIGroup document. */
-function servedVersions(body: unknown): Set<string> {
-  const versions = field(body, 'versions');
+/** The `key` of each entry of a document's `list`: an APIGroup's versions (version), an APIResourceList's resources (name). */
+function namesIn(body: unknown, list: string, key: string): Set<string> {
   return new Set(
-    asArray(versions)
-      .map((entry) => field(entry, 'version'))
-      .filter(isString),
-  );
-}
-
-/** The resource names of an APIResourceList document. */
-function resourceNames(body: unknown): Set<string> {
-  const resources = field(body, 'resources');
-  return new Set(
-    asArray(resources)
-      .map((entry) => field(entry, 'name'))
+    asArray(field(body, list))
+      .map((entry) => field(entry, key))
       .filter(isString),
   );
 }

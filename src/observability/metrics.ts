@@ -52,17 +52,30 @@ export function createMetrics(): WebhookMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
   const registers = [registry];
+  const counter = <Label extends string = never>(name: string, help: string, labelNames: readonly Label[] = []) =>
+    new Counter<Label>({ name: `${PREFIX}${name}`, help, labelNames, registers });
   let cacheStatus: (() => CacheReports) | undefined;
   const statusEntries = () => Object.entries(cacheStatus?.() ?? {}) as Array<[string, CacheReport]>;
+  /** A gauge per class cache, read from its status at scrape time. */
+  const cacheGauge = (name: string, help: string, value: (status: CacheReport) => number) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames: ['resource'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [resource, status] of statusEntries()) this.set({ resource }, value(status));
+      },
+    });
 
   const metrics: WebhookMetrics = {
     registry,
-    reviews: new Counter({
-      name: `${PREFIX}reviews_total`,
-      help: 'AdmissionReviews answered, by group, kind, operation and decision (allowed, denied, skipped, unknown)',
-      labelNames: ['group', 'kind', 'operation', 'decision'],
-      registers,
-    }),
+    reviews: counter(
+      'reviews_total',
+      'AdmissionReviews answered, by group, kind, operation and decision (allowed, denied, skipped, unknown)',
+      ['group', 'kind', 'operation', 'decision'],
+    ),
     decisionSeconds: new Histogram({
       name: `${PREFIX}decision_duration_seconds`,
       help: 'Time to decide one review in process: object schema check and rules, without network and parsing',
@@ -70,47 +83,30 @@ export function createMetrics(): WebhookMetrics {
       buckets: DECISION_BUCKETS,
       registers,
     }),
-    warnings: new Counter({
-      name: `${PREFIX}warnings_total`,
-      help: 'Warnings returned to clients, by rule',
-      labelNames: ['rule'],
-      registers,
-    }),
-    violations: new Counter({
-      name: `${PREFIX}violations_total`,
-      help: 'Rule violations in denied reviews, by rule (docs/rules.md); a review can break several',
-      labelNames: ['rule'],
-      registers,
-    }),
-    lookups: new Counter({
-      name: `${PREFIX}lookups_total`,
-      help: 'Objects read from the API server for the restore and clone rules, by resource and outcome (found, absent, failed)',
-      labelNames: ['resource', 'outcome'],
-      registers,
-    }),
-    badRequests: new Counter({
-      name: `${PREFIX}bad_requests_total`,
-      help: 'Requests answered with a 4xx or 5xx error instead of a review, by error code',
-      labelNames: ['code'],
-      registers,
-    }),
-    abortedRequests: new Counter({
-      name: `${PREFIX}aborted_requests_total`,
-      help: 'Requests the client reset or abandoned before the answer (not counted as bad requests)',
-      registers,
-    }),
-    connectionsClosed: new Counter({
-      name: `${PREFIX}connections_closed_total`,
-      help: 'Client connections closed by the server: no-request (an HTTP/2 session with no stream within the request timeout), rapid-reset (streams reset faster than any API server does), frame-flood (more bytes than its streams carry), over-capacity (the oldest connection without a request, closed for a new one at --max-connections)',
-      labelNames: ['reason'],
-      registers,
-    }),
-    unknownResources: new Counter({
-      name: `${PREFIX}unknown_resources_total`,
-      // No labels: they would come from the request (unbounded, and request content on the metrics port).
-      help: 'Reviews of resources the webhook does not know (allowed with a warning; the log names the resource): a configuration mistake',
-      registers,
-    }),
+    warnings: counter('warnings_total', 'Warnings returned to clients, by rule', ['rule']),
+    violations: counter('violations_total', 'Rule violations in denied reviews, by rule (docs/rules.md); a review can break several', [
+      'rule',
+    ]),
+    lookups: counter(
+      'lookups_total',
+      'Objects read from the API server for the restore and clone rules, by resource and outcome (found, absent, failed)',
+      ['resource', 'outcome'],
+    ),
+    badRequests: counter('bad_requests_total', 'Requests answered with a 4xx or 5xx error instead of a review, by error code', ['code']),
+    abortedRequests: counter(
+      'aborted_requests_total',
+      'Requests the client reset or abandoned before the answer (not counted as bad requests)',
+    ),
+    connectionsClosed: counter(
+      'connections_closed_total',
+      'Client connections closed by the server: no-request (an HTTP/2 session with no stream within the request timeout), rapid-reset (streams reset faster than any API server does), frame-flood (more bytes than its streams carry), over-capacity (the oldest connection without a request, closed for a new one at --max-connections)',
+      ['reason'],
+    ),
+    // No labels: they would come from the request (unbounded, and request content on the metrics port).
+    unknownResources: counter(
+      'unknown_resources_total',
+      'Reviews of resources the webhook does not know (allowed with a warning; the log names the resource): a configuration mistake',
+    ),
     certificateExpiry: new Gauge({
       name: `${PREFIX}certificate_expiry_timestamp_seconds`,
       help: 'When the serving certificate in use expires (Unix time)',
@@ -121,16 +117,7 @@ export function createMetrics(): WebhookMetrics {
     },
   };
 
-  new Gauge({
-    name: `${PREFIX}class_cache_size`,
-    help: 'Classes held by each class cache',
-    labelNames: ['resource'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [resource, status] of statusEntries()) this.set({ resource }, status.size);
-    },
-  });
+  cacheGauge('class_cache_size', 'Classes held by each class cache', (status) => status.size);
   new Gauge({
     name: `${PREFIX}class_cache_state`,
     help: 'State of each class cache: 1 for the current state (synced, syncing, absent: CRDs not installed, disabled: no cluster)',
@@ -143,37 +130,21 @@ export function createMetrics(): WebhookMetrics {
       }
     },
   });
-  new Gauge({
-    name: `${PREFIX}class_cache_watch_connected`,
-    help: 'Whether the watch of each class cache is connected (0 while the API server is unreachable)',
-    labelNames: ['resource'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [resource, status] of statusEntries()) this.set({ resource }, status.watchConnected ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}default_class_rule_enabled`,
-    help: 'Whether the one-default-per-driver rule is on for each class kind (off without a cluster or CRDs)',
-    labelNames: ['resource'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [resource, status] of statusEntries()) this.set({ resource }, status.state === 'synced' ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}drivers_with_multiple_defaults`,
-    help:
-      'CSI drivers with more than one default class, per class kind: snapshots of their volumes that name no class ' +
+  cacheGauge(
+    'class_cache_watch_connected',
+    'Whether the watch of each class cache is connected (0 while the API server is unreachable)',
+    (status) => (status.watchConnected ? 1 : 0),
+  );
+  cacheGauge(
+    'default_class_rule_enabled',
+    'Whether the one-default-per-driver rule is on for each class kind (off without a cluster or CRDs)',
+    (status) => (status.state === 'synced' ? 1 : 0),
+  );
+  cacheGauge(
+    'drivers_with_multiple_defaults',
+    'CSI drivers with more than one default class, per class kind: snapshots of their volumes that name no class ' +
       'fail (the snapshot controller picks none). Alert when above 0; `snapshot-webhook audit` names the classes',
-    labelNames: ['resource'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [resource, status] of statusEntries()) this.set({ resource }, status.duplicateDefaults);
-    },
-  });
+    (status) => status.duplicateDefaults,
+  );
   return metrics;
 }

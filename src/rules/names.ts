@@ -7,33 +7,42 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Problems with an object name (RFC 1123 subdomain); empty when valid. */
-export function objectNameProblems(name: string): string[] {
+interface NameFormat {
+  readonly maxLength: number;
+  readonly pattern: RegExp;
+  /** What the pattern asks for, as apimachinery words it. */
+  readonly format: string;
+}
+
+const SUBDOMAIN: NameFormat = {
+  maxLength: 253,
+  pattern: DNS1123_SUBDOMAIN,
+  format:
+    "a lowercase RFC 1123 subdomain: lower case alphanumeric characters, '-' or '.', " +
+    "starting and ending with an alphanumeric character (e.g. 'my-name')",
+};
+
+const LABEL: NameFormat = {
+  maxLength: 63,
+  pattern: DNS1123_LABEL,
+  format:
+    "a lowercase RFC 1123 label: lower case alphanumeric characters or '-', " +
+    "starting and ending with an alphanumeric character (e.g. 'my-namespace')",
+};
+
+function nameProblems(name: string, { maxLength, pattern, format }: NameFormat): string[] {
   if (name === '') return ['must not be empty'];
   const problems: string[] = [];
-  if (name.length > 253) problems.push(`must be no more than 253 characters (it has ${name.length})`);
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    problems.push(
-      "must be a lowercase RFC 1123 subdomain: lower case alphanumeric characters, '-' or '.', " +
-        "starting and ending with an alphanumeric character (e.g. 'my-name')",
-    );
-  }
+  if (name.length > maxLength) problems.push(`must be no more than ${maxLength} characters (it has ${name.length})`);
+  if (!pattern.test(name)) problems.push(`must be ${format}`);
   return problems;
 }
 
+/** Problems with an object name (RFC 1123 subdomain); empty when valid. */
+export const objectNameProblems = (name: string): string[] => nameProblems(name, SUBDOMAIN);
+
 /** Problems with a namespace name (RFC 1123 label); empty when valid. */
-export function namespaceProblems(namespace: string): string[] {
-  if (namespace === '') return ['must not be empty'];
-  const problems: string[] = [];
-  if (namespace.length > 63) problems.push(`must be no more than 63 characters (it has ${namespace.length})`);
-  if (!DNS1123_LABEL.test(namespace)) {
-    problems.push(
-      "must be a lowercase RFC 1123 label: lower case alphanumeric characters or '-', " +
-        "starting and ending with an alphanumeric character (e.g. 'my-namespace')",
-    );
-  }
-  return problems;
-}
+export const namespaceProblems = (namespace: string): string[] => nameProblems(namespace, LABEL);
 
 /** Problems with a label key: an optional DNS subdomain prefix and '/', then a name of ≤ 63. */
 export function labelKeyProblems(key: string): string[] {

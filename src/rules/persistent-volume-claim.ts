@@ -73,18 +73,24 @@ function restoreVerdict(request: RuleRequest, source: DataSource, objects: Clust
 }
 
 function restoreSizeViolations(request: RuleRequest, source: DataSource, snapshot: KubeObject | undefined): Violation[] {
+  return sizeViolations(request, source, {
+    rule: 'restore-size',
+    text: stringAt(snapshot, 'status.restoreSize'),
+    of: "the snapshot's restoreSize",
+  });
+}
+
+/** The PVC must request at least what its source holds (size.text, read from the source). */
+function sizeViolations(
+  request: RuleRequest,
+  source: DataSource,
+  size: { rule: string; text: string | undefined; of: string },
+): Violation[] {
   const requested = requestedStorage(request.object);
-  const restoreSizeText = stringAt(snapshot, 'status.restoreSize');
-  const restoreSize = restoreSizeText === undefined ? undefined : parseQuantity(restoreSizeText);
-  if (requested === undefined || restoreSize === undefined || compareQuantities(requested.quantity, restoreSize) >= 0) return [];
-  return [
-    invalid(
-      'restore-size',
-      'spec.resources.requests.storage',
-      requested.text,
-      `must be at least the snapshot's restoreSize, ${restoreSizeText ?? ''} ("${source.ref.name}")`,
-    ),
-  ];
+  const sourceSize = size.text === undefined ? undefined : parseQuantity(size.text);
+  if (requested === undefined || sourceSize === undefined || compareQuantities(requested.quantity, sourceSize) >= 0) return [];
+  const message = `must be at least ${size.of}, ${size.text ?? ''} ("${source.ref.name}")`;
+  return [invalid(size.rule, 'spec.resources.requests.storage', requested.text, message)];
 }
 
 interface Drivers {
@@ -150,18 +156,8 @@ function cloneViolations(request: RuleRequest, source: DataSource, claim: KubeOb
 }
 
 function cloneSizeViolations(request: RuleRequest, source: DataSource, claim: KubeObject): Violation[] {
-  const requested = requestedStorage(request.object);
-  const sizeText = stringAt(claim, 'status.capacity.storage') ?? stringAt(claim, 'spec.resources.requests.storage');
-  const size = sizeText === undefined ? undefined : parseQuantity(sizeText);
-  if (requested === undefined || size === undefined || compareQuantities(requested.quantity, size) >= 0) return [];
-  return [
-    invalid(
-      'clone-size',
-      'spec.resources.requests.storage',
-      requested.text,
-      `must be at least the size of the source PVC, ${sizeText ?? ''} ("${source.ref.name}")`,
-    ),
-  ];
+  const text = stringAt(claim, 'status.capacity.storage') ?? stringAt(claim, 'spec.resources.requests.storage');
+  return sizeViolations(request, source, { rule: 'clone-size', text, of: 'the size of the source PVC' });
 }
 
 function cloneClassViolations(request: RuleRequest, source: DataSource, claim: KubeObject): Violation[] {

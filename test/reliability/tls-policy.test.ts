@@ -2,14 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewFrom } from '../../testkit/captures.ts';
 import { createTestCertificates, rsaCertificate, type TestCertificates } from '../../testkit/certificates.ts';
 import { http2Client, postHttp1 } from '../../testkit/clients.ts';
 import { runToExit, startWebhook, type WebhookProcess } from '../support/webhook-process.ts';
-import { handshake } from '../tls/tls-probe.ts';
+import { handshake, OLD_TLS_CLIENT, permissiveServerProtocol } from '../tls/tls-probe.ts';
 import { hangup } from './support/raw-clients.ts';
 
 /**
@@ -20,7 +19,6 @@ import { hangup } from './support/raw-clients.ts';
  * admission port never answers plain HTTP with a review; the metrics port carries nothing of
  * what reviews contain, and its series do not grow with what callers send.
  */
-const OLD_TLS_CLIENT = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
 const MARKER = 'zq7marker';
 
 let certificates: TestCertificates;
@@ -55,14 +53,7 @@ describe('TLS versions', () => {
         /protocol version|unsupported protocol/i,
       );
     }
-    const permissive = createTlsServer({ cert: certificates.cert, key: certificates.key, ...OLD_TLS_CLIENT });
-    await new Promise<void>((resolve) => permissive.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (permissive.address() as { port: number }).port;
-      expect((await handshake(port, { ca: certificates.caCert, ...OLD_TLS_CLIENT })).protocol).toBe('TLSv1.1');
-    } finally {
-      permissive.close();
-    }
+    expect(await permissiveServerProtocol(certificates)).toBe('TLSv1.1');
     expect((await handshake(webhook.admissionPort, { ca: certificates.caCert, maxVersion: 'TLSv1.2' })).protocol).toBe('TLSv1.2');
     expect((await handshake(webhook.admissionPort, { ca: certificates.caCert })).protocol).toBe('TLSv1.3');
   });

@@ -1,8 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../support/temporary-directory.ts';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
 import { staticCertificateSource } from '../../src/tls/certificate-source.ts';
 import { generateCertificateAuthority, generateDevelopmentCertificates, generateServingCertificate } from '../../src/tls/self-signed.ts';
@@ -67,15 +66,10 @@ describe('a CA and a serving certificate it signs', () => {
 });
 
 describe('development certificates', () => {
-  let directory: string;
-
-  beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'dev-certs-'));
-  });
-  afterAll(() => rm(directory, { recursive: true, force: true }));
+  const inDirectory = temporaryDirectory('dev-certs-');
 
   it('writes the CA (world-readable, creating its directory) and serves localhost, 127.0.0.1, ::1 and extra names', async () => {
-    const caFile = join(directory, 'nested', 'dir', 'ca.crt');
+    const caFile = inDirectory('nested', 'dir', 'ca.crt');
     const generated = await generateDevelopmentCertificates({
       caFile,
       dnsNames: ['webhook.dev'],
@@ -100,8 +94,8 @@ describe('development certificates', () => {
   });
 
   it('makes a new CA on each start, replacing the old file and making it world-readable', async () => {
-    const caFile = join(directory, 'again', 'ca.crt');
-    await mkdir(join(directory, 'again'));
+    const caFile = inDirectory('again', 'ca.crt');
+    await mkdir(inDirectory('again'));
     await writeFile(caFile, 'stale', { mode: 0o600 });
     const first = await generateDevelopmentCertificates({ caFile });
     const second = await generateDevelopmentCertificates({ caFile });

@@ -1,11 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { connect as connectHttp2 } from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import { get as httpsGet } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TLSSocket, createServer as createTlsServer } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../support/temporary-directory.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { loadServingCertificate } from '../../src/tls/certificate.ts';
 import { staticCertificateSource } from '../../src/tls/certificate-source.ts';
@@ -13,12 +12,11 @@ import { watchCertificateFiles } from '../../src/tls/certificate-files.ts';
 import type { GeneratedCertificate } from '../../src/tls/self-signed.ts';
 import { createTestCertificates, issueTestCertificate } from '../../testkit/certificates.ts';
 import type { TestCertificates } from '../../testkit/certificates.ts';
-import { handshake, startServer, waitForFingerprint } from './tls-probe.ts';
+import { handshake, OLD_TLS_CLIENT, permissiveServerProtocol, startServer, waitForFingerprint } from './tls-probe.ts';
 import type { RunningServer } from './tls-probe.ts';
 
 // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level on the client side too; level 0
 // lets this client really offer them, so a refusal comes from the server under test.
-const OLD_TLS_CLIENT = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
 
 let certs: TestCertificates;
 let rotated: GeneratedCertificate;
@@ -52,14 +50,7 @@ describe('serverTlsOptions on a real HTTP/2 server', () => {
   it('refuses TLS 1.0 and 1.1, which a permissive server accepts from the same client', async () => {
     await expect(handshake(running.port, { ca: certs.caCert, ...OLD_TLS_CLIENT })).rejects.toThrow(/protocol version/i);
 
-    const permissive = createTlsServer({ cert: certs.cert, key: certs.key, ...OLD_TLS_CLIENT });
-    await new Promise<void>((resolve) => permissive.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (permissive.address() as { port: number }).port;
-      expect((await handshake(port, { ca: certs.caCert, ...OLD_TLS_CLIENT })).protocol).toBe('TLSv1.1');
-    } finally {
-      permissive.close();
-    }
+    expect(await permissiveServerProtocol(certs)).toBe('TLSv1.1');
   });
 
   it('speaks TLS 1.3, and TLS 1.2 only with forward-secret AEAD suites', async () => {
@@ -71,16 +62,11 @@ describe('serverTlsOptions on a real HTTP/2 server', () => {
 });
 
 describe('attachCertificateReload', () => {
-  let directory: string;
-
-  beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'server-tls-'));
-  });
-  afterAll(() => rm(directory, { recursive: true, force: true }));
+  const inDirectory = temporaryDirectory('server-tls-');
 
   it('lets a request in flight finish on its connection while new connections get the new certificate', async () => {
-    const certFile = join(directory, 'tls.crt');
-    const keyFile = join(directory, 'tls.key');
+    const certFile = inDirectory('tls.crt');
+    const keyFile = inDirectory('tls.key');
     await writeFile(certFile, certs.cert);
     await writeFile(keyFile, certs.key);
     const source = await watchCertificateFiles({ certFile, keyFile, logger: silentLogger });

@@ -5,7 +5,7 @@
 import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:tls';
+import { connect, createServer as createTlsServer } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 import type { LogFn, Logger } from '../../src/observability/logger.ts';
 import type { CertificateSource } from '../../src/tls/certificate-source.ts';
@@ -57,6 +57,21 @@ export function handshake(port: number, options: ConnectionOptions = {}): Promis
     });
     socket.on('error', reject);
   });
+}
+
+/** A client that offers only TLS 1.0 and 1.1, with any cipher: what the webhook must refuse. */
+export const OLD_TLS_CLIENT = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
+
+/** The protocol OLD_TLS_CLIENT gets from a permissive server with the same certificate: the refusal is the server's doing. */
+export async function permissiveServerProtocol(certificates: { cert: string; key: string; caCert: string }): Promise<string | null> {
+  const permissive = createTlsServer({ cert: certificates.cert, key: certificates.key, ...OLD_TLS_CLIENT });
+  await new Promise<void>((resolve) => permissive.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = permissive.address() as AddressInfo;
+    return (await handshake(port, { ca: certificates.caCert, ...OLD_TLS_CLIENT })).protocol;
+  } finally {
+    permissive.close();
+  }
 }
 
 /** Handshakes until the server presents the certificate with this fingerprint, or throws. */

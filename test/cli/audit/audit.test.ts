@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Ajv } from 'ajv';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../../support/temporary-directory.ts';
 import { parseAllDocuments } from 'yaml';
 import { runAudit } from '../../../src/cli/audit/audit.ts';
 import type { AuditReport } from '../../../src/cli/audit/report.ts';
@@ -21,15 +20,9 @@ const checkReport = new Ajv({ strict: true, allErrors: true, allowUnionTypes: tr
   JSON.parse(readFileSync(new URL('../../../schemas/audit-report.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>,
 );
 
-let directory = '';
+const inDirectory = temporaryDirectory('audit-');
 let server: FakeApiServer | undefined;
 
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'audit-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -49,7 +42,7 @@ async function audit(args: readonly string[], env: NodeJS.ProcessEnv = {}): Prom
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env,
-    cwd: directory,
+    cwd: inDirectory(),
   });
   return { code, stdout, stderr };
 }
@@ -65,7 +58,7 @@ function fixtureObjects(...files: readonly string[]): JsonObject[] {
 async function clusterWith(groups: readonly GroupDefinition[], objects: readonly JsonObject[]): Promise<string> {
   server = await FakeApiServer.start({ groups });
   for (const object of objects) store(server, groups, object);
-  return server.writeKubeconfig(join(directory, `kubeconfig-${server.port}`));
+  return server.writeKubeconfig(inDirectory(`kubeconfig-${server.port}`));
 }
 
 function store(api: FakeApiServer, groups: readonly GroupDefinition[], object: JsonObject): void {
@@ -181,7 +174,7 @@ describe('audit', () => {
     while (new Date().toISOString().slice(0, 19) === second) await new Promise((resolve) => setTimeout(resolve, 20));
     server.createObject(classes, defaultClass('added-later'));
     server.createObject(classes, defaultClass('also-later'));
-    const { report, code } = await reportOf(['--kubeconfig', await server.writeKubeconfig(join(directory, 'kubeconfig-oldest'))]);
+    const { report, code } = await reportOf(['--kubeconfig', await server.writeKubeconfig(inDirectory('kubeconfig-oldest'))]);
     expect(code).toBe(1);
     expect(report.duplicateDefaults).toEqual([
       {
@@ -365,11 +358,11 @@ describe('audit', () => {
   });
 
   it('exits 2 naming a kubeconfig that cannot be used', async () => {
-    const missing = join(directory, 'no-such-kubeconfig');
+    const missing = inDirectory('no-such-kubeconfig');
     const run = await audit(['--kubeconfig', missing]);
     expect(run.stderr).toMatch(new RegExp(`^snapshot-webhook audit: invalid configuration: cannot load kubeconfig ${missing}: `));
     expect(run.code).toBe(2);
-    const noContext = join(directory, 'kubeconfig-without-context');
+    const noContext = inDirectory('kubeconfig-without-context');
     await writeFile(noContext, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
     const relative = await audit(['--kubeconfig', 'kubeconfig-without-context']);
     expect(relative).toMatchObject({

@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../../support/temporary-directory.ts';
 import {
   GROUP_SNAPSHOT_GROUP,
   groupFromCrds,
@@ -39,15 +37,9 @@ function groupSnapshotClass(version: string, name: string, driver: string): Json
   };
 }
 
-let directory = '';
+const inDirectory = temporaryDirectory('validate-cluster-');
 let server: FakeApiServer | undefined;
 
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'validate-cluster-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -65,7 +57,7 @@ async function clusterWith(groups: readonly GroupDefinition[], groupVersion: str
       groupSnapshotClass(groupVersion, 'csi-hostpath-groupsnapclass', 'hostpath.csi.k8s.io'),
     );
   }
-  return server.writeKubeconfig(join(directory, `kubeconfig-${server.port}`));
+  return server.writeKubeconfig(inDirectory(`kubeconfig-${server.port}`));
 }
 
 const FAST_CONFLICT =
@@ -140,7 +132,7 @@ describe('validate --kubeconfig', () => {
     }
     // Sorted last by name, so it comes on the second page.
     server.createObject(SNAPSHOT_CLASSES, snapshotClass('zz-default', 'hostpath.csi.k8s.io', true));
-    const kubeconfig = await server.writeKubeconfig(join(directory, 'kubeconfig-pages'));
+    const kubeconfig = await server.writeKubeconfig(inDirectory('kubeconfig-pages'));
     const run = await validate(['defaults/first.yaml', '--kubeconfig', kubeconfig]);
     expectLinesStartingWith(run.problems, [
       `defaults/first.yaml:6 (document 1) VolumeSnapshotClass fast: metadata.annotations[${SNAPSHOT_ANNOTATION}]: Forbidden: driver "hostpath.csi.k8s.io" already has a default VolumeSnapshotClass, "zz-default";`,
@@ -159,7 +151,7 @@ describe('validate --kubeconfig', () => {
   });
 
   it('exits 2 naming a kubeconfig that cannot be loaded', async () => {
-    const missing = join(directory, 'no-such-kubeconfig');
+    const missing = inDirectory('no-such-kubeconfig');
     const run = await validate(['cluster/classes.yaml', '--kubeconfig', missing]);
     expect(run.stderr).toMatch(new RegExp(`^snapshot-webhook validate: invalid configuration: cannot load kubeconfig ${missing}: `));
     expect(run.code).toBe(2);
