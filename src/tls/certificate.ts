@@ -121,7 +121,7 @@ function isSelfSignedCa(certificate: X509Certificate): boolean {
 }
 
 /**
- * OpenSSL itself decides, at its security level, which keys it serves (measured with Node 24's
+ * OpenSSL itself decides, at its security level, which keys it serves (with Node 24's
  * OpenSSL 3.5 at its default level 2: RSA, RSA-PSS and DSA keys under 1963 bits refused, so 1024
  * and 1536 are, 2048 served; EC curves under 224 bits such as P-192 refused, P-224 served), and it
  * checks every certificate of the file, a self-signed root too. Asking it with the server's own

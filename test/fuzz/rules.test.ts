@@ -14,7 +14,7 @@ import { keyValue, schemaArbitrary, smallJson, stringValue } from './support/sch
 import { fuzzParameters, fuzzTimeoutMs, runsFor } from './support/settings.ts';
 
 /**
- * Issue 6: the rule functions are total. For any object (and old object) that passes the
+ * The rule functions are total. For any object (and old object) that passes the
  * resource's schema and the webhook's nesting limit, with any cluster state and options, they
  * return a well-formed verdict, the same one every time, and leave their input alone.
  */

@@ -9,7 +9,7 @@ import { describeTally, openHarness, type FuzzHarness } from './support/harness.
 import { FUZZ_SEED, runsFor } from './support/settings.ts';
 
 /**
- * Issue 6: raw bytes on the TLS socket — truncated and damaged requests, invalid HTTP/1.1,
+ * Raw bytes on the TLS socket — truncated and damaged requests, invalid HTTP/1.1,
  * an HTTP/2 preface followed by garbage, random bytes — over both ALPN protocols, then the
  * client ends, vanishes or waits. The server answers (never a 5xx) or hangs up, always within
  * its timeouts; it never crashes, and a good request right after every case is answered.

@@ -14,7 +14,7 @@ import { describeFailures, startLoad, type Backend } from './support/load.ts';
 import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 
 /**
- * Issue 6: a full CA rotation of self-managed certificates under load, two replicas sharing the
+ * A full CA rotation of self-managed certificates under load, two replicas sharing the
  * Secret. Lifetimes are shrunk so that the whole sequence takes seconds: the serving
  * certificate is renewed, a new CA joins the caBundle, a certificate it signed is served
  * propagationMs later, the old CA leaves the bundle. Clients do as the API server: every new

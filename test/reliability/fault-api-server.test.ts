@@ -12,7 +12,7 @@ import { describeFailures, startLoad, type Backend, type Review } from './suppor
 import { ALLOWED_REVIEW, DENIED_REVIEW } from './support/reviews.ts';
 
 /**
- * Issue 6, faults 2 and 3: under constant traffic, the fake API server drops the watch
+ * Faults 2 and 3: under constant traffic, the fake API server drops the watch
  * connections (three times), then is unreachable for three seconds. The decisions that need the
  * class cache go on from the last known state (a second default for a driver stays denied),
  * the webhook stays ready, says so in its log, and catches up when the API server is back.

@@ -8,7 +8,7 @@ import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 import { SecretVolume, type Pair } from './support/secret-volume.ts';
 
 /**
- * Issue 6, fault 1: the certificate files are replaced while traffic flows. A Secret volume
+ * Fault 1: the certificate files are replaced while traffic flows. A Secret volume
  * (the kubelet's symlink swap, three times), and a plain directory (rewritten in place with the
  * key a moment behind the certificate; deleted and recreated; renamed over file by file). The
  * real process, six client connections each: HTTP/2, HTTP/1.1 keep-alive, and HTTP/1.1 with a

@@ -8,7 +8,7 @@ import { describeFailures, startLoad, type Backend } from './support/load.ts';
 import { ALLOWED_AND_DENIED } from './support/reviews.ts';
 
 /**
- * Issue 6, fault 4: a rolling restart under constant traffic. A second instance starts, the
+ * Fault 4: a rolling restart under constant traffic. A second instance starts, the
  * first gets SIGTERM; a stand-in for the Service's endpoints (polling /readyz every 100 ms, as
  * the kubelet's probe and the endpoints controller would, only faster) sends new requests to the
  * instances that are ready. Target: zero failed requests — the only excusable ones would be

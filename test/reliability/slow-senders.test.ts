@@ -19,7 +19,7 @@ import {
 } from './support/raw-clients.ts';
 
 /**
- * Issue 6: slow senders. With Node's defaults the admission server kept an HTTP/2 stream whose
+ * Slow senders. With Node's defaults the admission server kept an HTTP/2 stream whose
  * body never came for ever, an HTTP/1.1 request whose headers or body stalled for 90 s or 330 s,
  * and a TLS handshake that never finished for 120 s. With --request-timeout-seconds every one of
  * them is cut off after the timeout (plus Node's 1 s check for HTTP/1.1), while idle keep-alive

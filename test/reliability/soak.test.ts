@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runSoak, soakErrors } from '../../reliability/soak.ts';
 
 /**
- * Issue 6: the soak's short version, so that `npm run soak` (two minutes against dist/main.js)
+ * The soak's short version, so that `npm run soak` (two minutes against dist/main.js)
  * keeps working: a few seconds of the same mix against the sources, the same report.
  */
 describe('the soak, in short', () => {

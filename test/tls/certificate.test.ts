@@ -144,7 +144,7 @@ describe('loadServingCertificate: keys OpenSSL would not serve', () => {
     certs = await createTestCertificates();
   });
 
-  // Measured with Node 24 (OpenSSL 3.5, default security level 2): RSA under 1963 bits is
+  // With Node 24 (OpenSSL 3.5, default security level 2), RSA under 1963 bits is
   // refused with "ee key too small" when the server builds its TLS context.
   it.each([1024, 1536])('refuses a %i-bit RSA key signed with SHA-256, as OpenSSL would', async (keySize) => {
     const weak = await rsaCertificate(keySize);
