@@ -7,7 +7,7 @@
  * Every replica runs the same loop: read the Secret, make every caBundle equal to its ca.crt,
  * serve its certificate, and take the next step if one is due — a write with the
  * resourceVersion it read, so that when replicas race one wins and the others (409) reread and
- * decide again. Reads are GETs every pollIntervalMs: the chart grants get/update on the two
+ * look again. Reads are GETs every pollIntervalMs: the chart grants get/update on the two
  * objects by name, and no list or watch.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -21,8 +21,8 @@ import { KubeJsonClient, secretPath, secretsPath } from './api.ts';
 import type { JsonObject, ObjectName } from './api.ts';
 import { publishCaBundle } from './ca-bundle.ts';
 import type { CaBundleStatus } from './ca-bundle.ts';
-import { carryOut, checkLifetimes, decide, DEFAULT_LIFETIMES } from './rotation.ts';
-import type { CertificateLifetimes, Decision } from './rotation.ts';
+import { carryOut, checkLifetimes, nextStep, DEFAULT_LIFETIMES } from './rotation.ts';
+import type { CertificateLifetimes, PlannedStep } from './rotation.ts';
 import { assessMaterial, EMPTY_MATERIAL, readSecret, secretObject } from './secret.ts';
 import type { StoredSecret, TlsMaterial, TlsState } from './secret.ts';
 
@@ -169,7 +169,7 @@ class SelfManagedCertificates implements CertificateSource {
       const state = this.#assess(stored.material);
       const bundlePublished = await this.#publish(state);
       this.#adopt(state);
-      const decision = decide(state, { now: Date.now(), lifetimes: this.#lifetimes, bundlePublished });
+      const decision = nextStep(state, { now: Date.now(), lifetimes: this.#lifetimes, bundlePublished });
       if (decision === undefined) return;
       stored = await this.#replace(decision, state, stored.resourceVersion);
     }
@@ -190,7 +190,7 @@ class SelfManagedCertificates implements CertificateSource {
     const remembered = this.#remembered;
     const base = remembered === undefined ? EMPTY_MATERIAL : { ...remembered, caKey: '', published: undefined };
     const state = this.#assess(base);
-    const decision = decide(state, { now: Date.now(), lifetimes: this.#lifetimes, bundlePublished: false });
+    const decision = nextStep(state, { now: Date.now(), lifetimes: this.#lifetimes, bundlePublished: false });
     const material = await carryOut(decision?.step ?? 'new-ca-and-certificate', state, this.#issueContext());
     const fields = { secret: this.#secretName() };
     if (remembered === undefined) this.#options.logger.info(fields, 'self-managed certificates: creating the Secret with a new CA');
@@ -203,7 +203,7 @@ class SelfManagedCertificates implements CertificateSource {
   }
 
   /** Writes the outcome of the step; on a conflict (another replica was first) rereads instead. */
-  async #replace(decision: Decision, state: TlsState, resourceVersion: string): Promise<StoredSecret | undefined> {
+  async #replace(decision: PlannedStep, state: TlsState, resourceVersion: string): Promise<StoredSecret | undefined> {
     // Content that is there but cannot be used: someone or something broke the Secret.
     const { cert, caKey } = state.material;
     const repairing = (cert !== '' || caKey !== '') && (state.leaf === undefined || state.signer === undefined);

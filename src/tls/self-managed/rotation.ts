@@ -55,13 +55,13 @@ export function checkLifetimes(lifetimes: CertificateLifetimes): void {
 
 export type Step = 'new-ca' | 'new-ca-and-certificate' | 'new-certificate' | 'mark-published' | 'prune-bundle';
 
-export interface Decision {
+export interface PlannedStep {
   readonly step: Step;
   /** Why, for the log. */
   readonly reason: string;
 }
 
-export interface DecisionContext {
+export interface StepContext {
   readonly now: number;
   readonly lifetimes: CertificateLifetimes;
   /** Whether every webhook's caBundle was just seen equal to the state's bundle. */
@@ -69,7 +69,7 @@ export interface DecisionContext {
 }
 
 /** The next step, or undefined when the Secret is as it should be for now. */
-export function decide(state: TlsState, context: DecisionContext): Decision | undefined {
+export function nextStep(state: TlsState, context: StepContext): PlannedStep | undefined {
   const { signer, leaf, leafIssuer } = state;
   if (signer === undefined || leaf === undefined || leafIssuer === undefined) return repair(state);
   const { now, lifetimes } = context;
@@ -87,7 +87,7 @@ export function decide(state: TlsState, context: DecisionContext): Decision | un
 }
 
 /** A part missing or unusable (a first start is all missing): what still works is kept. */
-function repair(state: TlsState): Decision {
+function repair(state: TlsState): PlannedStep {
   const leafProblem = state.leafProblem ?? 'the serving certificate cannot be used';
   if (state.signer !== undefined) return { step: 'new-certificate', reason: leafProblem };
   const reason = state.material.caKey === '' ? 'there is no CA key' : 'ca.key belongs to no valid CA of ca.crt';
@@ -96,7 +96,7 @@ function repair(state: TlsState): Decision {
 }
 
 /** Steps 2 and 3: the certificate of the old CA is served until the new CA is surely trusted. */
-function rollover(state: TlsState, signer: X509Certificate, context: DecisionContext): Decision | undefined {
+function rollover(state: TlsState, signer: X509Certificate, context: StepContext): PlannedStep | undefined {
   if (!context.bundlePublished) return undefined;
   const publishedAt = state.signerPublishedAt;
   if (publishedAt === undefined) {
@@ -144,7 +144,7 @@ async function withNewCa(material: TlsMaterial, withCertificate: boolean, contex
 
 function signingAuthority(state: TlsState): CertificateAuthority {
   const { signer, material } = state;
-  if (signer === undefined) throw new WebhookError('CERTIFICATE_UNSETTLED', 'no signing CA: decide() issues a new CA first');
+  if (signer === undefined) throw new WebhookError('CERTIFICATE_UNSETTLED', 'no signing CA: nextStep() issues a new CA first');
   return { cert: signer.toString(), key: material.caKey, notBefore: signer.validFromDate, notAfter: signer.validToDate };
 }
 

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { caBundlesOf } from '../../../src/tls/self-managed/ca-bundle.ts';
-import { carryOut, checkLifetimes, decide } from '../../../src/tls/self-managed/rotation.ts';
+import { carryOut, checkLifetimes, nextStep } from '../../../src/tls/self-managed/rotation.ts';
 import type { CertificateLifetimes } from '../../../src/tls/self-managed/rotation.ts';
 import { assessMaterial } from '../../../src/tls/self-managed/secret.ts';
 import type { TlsMaterial } from '../../../src/tls/self-managed/secret.ts';
@@ -32,7 +32,7 @@ function pem(ca: CertificateAuthority): string {
   return new X509Certificate(ca.cert).toString();
 }
 
-describe('decide: the next step from what the Secret holds', () => {
+describe('nextStep: the next step from what the Secret holds', () => {
   const lifetimes: CertificateLifetimes = { caMs: 12 * DAY_MS, servingMs: 4 * DAY_MS, renewFraction: 1 / 3, propagationMs: 60_000 };
   const issue = (ca: CertificateAuthority, validityDays: number) =>
     generateServingCertificate(ca, { dnsNames: DNS_NAMES, ipAddresses: [], validityDays });
@@ -55,19 +55,19 @@ describe('decide: the next step from what the Secret holds', () => {
     expect(state.signer?.subject).toBe('CN=new');
     expect(state.leafIssuer?.subject).toBe('CN=old');
 
-    expect(decide(state, { now, lifetimes, bundlePublished: false })).toBeUndefined();
-    expect(decide(state, { now, lifetimes, bundlePublished: true })?.step).toBe('mark-published');
+    expect(nextStep(state, { now, lifetimes, bundlePublished: false })).toBeUndefined();
+    expect(nextStep(state, { now, lifetimes, bundlePublished: true })?.step).toBe('mark-published');
 
     const marked = assessMaterial(await carryOut('mark-published', state, { now, lifetimes, dnsNames: DNS_NAMES }), DNS_NAMES, now);
     expect(marked.signerPublishedAt?.getTime()).toBe(now);
-    expect(decide(marked, { now: now + 59_000, lifetimes, bundlePublished: true })).toBeUndefined();
-    expect(decide(marked, { now: now + 60_000, lifetimes, bundlePublished: false })).toBeUndefined();
-    expect(decide(marked, { now: now + 60_000, lifetimes, bundlePublished: true })?.step).toBe('new-certificate');
+    expect(nextStep(marked, { now: now + 59_000, lifetimes, bundlePublished: true })).toBeUndefined();
+    expect(nextStep(marked, { now: now + 60_000, lifetimes, bundlePublished: false })).toBeUndefined();
+    expect(nextStep(marked, { now: now + 60_000, lifetimes, bundlePublished: true })?.step).toBe('new-certificate');
 
     const switched = assessMaterial(await carryOut('new-certificate', marked, { now, lifetimes, dnsNames: DNS_NAMES }), DNS_NAMES, now);
     expect(switched.leafIssuer?.subject).toBe('CN=new');
     expect(switched.bundlePem).toBe(rolling.caBundle);
-    expect(decide(switched, { now, lifetimes, bundlePublished: true })).toBeUndefined();
+    expect(nextStep(switched, { now, lifetimes, bundlePublished: true })).toBeUndefined();
   });
 
   it('renews the serving certificate, and rotates the CA, when a third of their life is left', async () => {
@@ -79,12 +79,12 @@ describe('decide: the next step from what the Secret holds', () => {
       DNS_NAMES,
       now,
     );
-    expect(decide(state, { now, lifetimes, bundlePublished: true })).toBeUndefined();
+    expect(nextStep(state, { now, lifetimes, bundlePublished: true })).toBeUndefined();
     // 4 days / 3 = 1.33 days before the end of the serving certificate (valid 3 days).
-    expect(decide(state, { now: now + 1.6 * DAY_MS, lifetimes, bundlePublished: true })).toBeUndefined();
-    expect(decide(state, { now: now + 1.7 * DAY_MS, lifetimes, bundlePublished: true })?.step).toBe('new-certificate');
+    expect(nextStep(state, { now: now + 1.6 * DAY_MS, lifetimes, bundlePublished: true })).toBeUndefined();
+    expect(nextStep(state, { now: now + 1.7 * DAY_MS, lifetimes, bundlePublished: true })?.step).toBe('new-certificate');
     // 12 days / 3 = 4 days before the end of the CA, whatever the serving certificate.
-    expect(decide(state, { now: now + 8.1 * DAY_MS, lifetimes, bundlePublished: true })?.step).toBe('new-ca');
+    expect(nextStep(state, { now: now + 8.1 * DAY_MS, lifetimes, bundlePublished: true })?.step).toBe('new-ca');
 
     const rotated = assessMaterial(await carryOut('new-ca', state, { now, lifetimes, dnsNames: DNS_NAMES }), DNS_NAMES, now);
     expect(rotated.authorities.map((authority) => authority.subject)).toEqual([
@@ -103,7 +103,7 @@ describe('decide: the next step from what the Secret holds', () => {
     const later = Date.now() + 1.1 * DAY_MS;
     const material: TlsMaterial = { cert: leaf.cert, key: leaf.key, caBundle: pem(shortCa) + pem(ca), caKey: ca.key, published: undefined };
     const state = assessMaterial(material, DNS_NAMES, later);
-    expect(decide(state, { now: later, lifetimes, bundlePublished: true })?.step).toBe('prune-bundle');
+    expect(nextStep(state, { now: later, lifetimes, bundlePublished: true })?.step).toBe('prune-bundle');
     expect((await carryOut('prune-bundle', state, { now: later, lifetimes, dnsNames: DNS_NAMES })).caBundle).toBe(pem(ca));
   });
 
