@@ -11,6 +11,9 @@ import { cacheHarnessPerTest } from '../support/class-cache-harness.ts';
 import { volumeGroupSnapshotClass, volumeSnapshotClass } from '../../testkit/class-fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';
 
+/** The status of a cache that holds nothing and watches nothing. */
+const emptyStatus = (state: string) => ({ state, size: 0, lastSyncTime: null, watchConnected: false, duplicateDefaults: 0 });
+
 const DRIVER = 'hostpath.csi.k8s.io';
 const OTHER_DRIVER = 'ebs.csi.aws.com';
 
@@ -85,13 +88,7 @@ describe('startClassCaches', () => {
     const discoveries = (): number => server.requestsTo('/apis/groupsnapshot.storage.k8s.io').length;
 
     await waitFor('the caches to be ready', () => caches.ready());
-    expect(caches.status().groupSnapshotClasses).toEqual({
-      state: 'absent',
-      size: 0,
-      lastSyncTime: null,
-      watchConnected: false,
-      duplicateDefaults: 0,
-    });
+    expect(caches.status().groupSnapshotClasses).toEqual(emptyStatus('absent'));
     expect(caches.view.groupSnapshotClasses).toBeNull();
     expect(caches.view.snapshotClasses).not.toBeNull();
     await waitFor('discovery to run again several times', () => discoveries() >= 4);
@@ -114,13 +111,7 @@ describe('startClassCaches', () => {
     const { server, caches } = await start(groupsFromCrds('v8.6.0'), { groupSnapshotClasses: false });
 
     await waitFor('the snapshot class cache to sync', () => caches.ready());
-    expect(caches.status().groupSnapshotClasses).toEqual({
-      state: 'disabled',
-      size: 0,
-      lastSyncTime: null,
-      watchConnected: false,
-      duplicateDefaults: 0,
-    });
+    expect(caches.status().groupSnapshotClasses).toEqual(emptyStatus('disabled'));
     expect(caches.view.groupSnapshotClasses).toBeNull();
     expect(caches.status().snapshotClasses.state).toBe('synced');
     expect(server.requests.filter((request) => request.path.includes('groupsnapshot'))).toEqual([]);
