@@ -35,22 +35,35 @@ const HELP = `npm run bench -- [options]
 
 const SECTIONS = ['ab', 'profile', 'calibration', 'scaling', 'startup'];
 
-const { values } = parseArgs({
-  options: {
-    ...Object.fromEntries(['rounds', 'duration', 'h2-rounds', 'h2-duration', 'scenarios', 'out'].map((name) => [name, { type: 'string' }])),
-    sections: { type: 'string', default: SECTIONS.join(',') },
-    classes: { type: 'string', default: '1,100,10000' },
-    'webhook-node-flags': { type: 'string', default: '' },
-    ...Object.fromEntries(['quick', 'help'].map((name) => [name, { type: 'boolean', default: false }])),
-  },
-}) as { values: Record<string, string | boolean | undefined> };
+/** The flags; an unknown one ends the bench with its name and the help. */
+function readFlags(): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({
+      options: {
+        ...Object.fromEntries(
+          ['rounds', 'duration', 'h2-rounds', 'h2-duration', 'scenarios', 'out'].map((name) => [name, { type: 'string' }]),
+        ),
+        sections: { type: 'string', default: SECTIONS.join(',') },
+        classes: { type: 'string', default: '1,100,10000' },
+        'webhook-node-flags': { type: 'string', default: '' },
+        ...Object.fromEntries(['quick', 'help'].map((name) => [name, { type: 'boolean', default: false }])),
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${HELP}`);
+    process.exit(2);
+  }
+}
+
+const values = readFlags();
 const quick = values.quick === true;
 
-/** The flag's value as a number at least `minimum`, or the default; anything else ends the bench with the flag named. */
-function numberOf(name: string, fallback: number, minimum = Number.MIN_VALUE): number {
+/** The flag's value as a positive number (or ≥ 0 with allowZero), or the default; anything else ends the bench naming the flag. */
+function numberOf(name: string, fallback: number, allowZero = false): number {
   const text = values[name];
   const value = typeof text === 'string' ? Number(text) : fallback;
-  if (!(value >= minimum)) throw new Error(`--${name} must be a number ≥ ${minimum}, not ${String(text)}`);
+  if (!(value > 0 || (allowZero && value === 0)))
+    throw new Error(`--${name} must be a ${allowZero ? 'number ≥ 0' : 'positive number'}, not ${String(text)}`);
   return value;
 }
 
@@ -68,7 +81,7 @@ function planOf(h2load: string | undefined): Plan {
   if (unknown.length > 0) throw new Error(`--sections: no section ${unknown.join(', ')} (${SECTIONS.join(', ')})`);
   return {
     ...{ sections, classCounts, quick, rounds: numberOf('rounds', quick ? 1 : 3), durationSeconds: numberOf('duration', quick ? 1 : 1.5) },
-    h2Rounds: h2load === undefined ? 0 : numberOf('h2-rounds', quick ? 1 : 2, 0),
+    h2Rounds: h2load === undefined ? 0 : numberOf('h2-rounds', quick ? 1 : 2, true),
     h2DurationSeconds: numberOf('h2-duration', quick ? 1 : 1.5),
   };
 }
@@ -80,7 +93,7 @@ function header(context: Context, h2load: string | undefined, before: number[]):
     .filter(Boolean)
     .map((line) => `\`${line.slice(3)}\``);
   const flags = context.webhookNodeFlags.join(' ');
-  const rounds = (name: string, fallback: number) => `${numberOf(name, fallback, 0)}`;
+  const rounds = (name: string, fallback: number) => `${numberOf(name, fallback, true)}`;
   const { version: autocannon } = JSON.parse(readFileSync(join(REPO, 'node_modules/autocannon/package.json'), 'utf8')) as {
     version: string;
   };

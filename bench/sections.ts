@@ -44,14 +44,14 @@ function specsOf(context: Context, protocol: RunSpec['protocol'], rounds: number
     Array.from({ length: rounds }, (_, index) => index + 1).flatMap((round) =>
       selected.flatMap((scenario) => shapesOf.map((shape) => ({ protocol, scenario, shape, round }))),
     );
-  const large = scenarios.filter(isLarge);
+  const small = specs(
+    scenarios.filter((scenario) => !isLarge(scenario)),
+    shapes,
+  );
   return [
+    ...small,
     ...specs(
-      scenarios.filter((scenario) => !isLarge(scenario)),
-      shapes,
-    ),
-    ...specs(
-      large,
+      scenarios.filter(isLarge),
       shapes.filter((shape) => shape.streams === 1),
     ),
   ];
@@ -67,7 +67,12 @@ function describe(run: RunRecord): string {
 
 /** Each (scenario, shape) on both servers back to back, which goes first alternating, over HTTP/1.1 then HTTP/2. */
 export async function runAb(context: Context, kubeconfig: string, options: AbOptions): Promise<AbResult> {
-  const servers = { webhook: await startBenchWebhook(context, kubeconfig), baseline: await startBaseline(context) };
+  const webhook = await startBenchWebhook(context, kubeconfig);
+  const baseline = await startBaseline(context).catch(async (error: unknown) => {
+    await stopProcess(webhook);
+    throw error;
+  });
+  const servers = { webhook, baseline };
   try {
     await waitReady(servers.webhook);
     const idleRssBytes = { webhook: rssOf(servers.webhook.pid), baseline: rssOf(servers.baseline.pid) };
