@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from './support/temporary-directory.ts';
 import { serve } from '../src/serve.ts';
 import { ADMISSION_REGISTRATION_GROUP, CORE_GROUP } from '../testkit/api-groups.ts';
 import { FakeApiServer } from '../testkit/fake-api-server.ts';
@@ -18,11 +16,10 @@ const NAMESPACE = 'webhook-system';
 const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
 
 let api: FakeApiServer;
-let directory: string;
+const inDirectory = temporaryDirectory('serve-startup-');
 
 beforeAll(async () => {
   api = await FakeApiServer.start({ groups: [CORE_GROUP, ADMISSION_REGISTRATION_GROUP] });
-  directory = await mkdtemp(join(tmpdir(), 'serve-startup-'));
   api.createObject(CONFIGURATIONS, {
     metadata: { name: 'snapshot-webhook' },
     webhooks: [{ name: 'snapshot.webhook.io', clientConfig: { service: { name: 'snapshot-webhook', namespace: NAMESPACE } } }],
@@ -31,7 +28,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api.close();
-  await rm(directory, { recursive: true, force: true });
 });
 
 async function unusedPort(): Promise<number> {
@@ -51,7 +47,7 @@ async function probe(port: number, path: string): Promise<{ status: number; text
 describe('serve, while the certificate is still being obtained', () => {
   it('is live but not ready, then ready once it serves', async () => {
     const metricsPort = await unusedPort();
-    const kubeconfig = await api.writeKubeconfig(join(directory, 'kubeconfig'));
+    const kubeconfig = await api.writeKubeconfig(inDirectory('kubeconfig'));
     const selfManaged = {
       tlsSecret: `${NAMESPACE}/snapshot-webhook-tls`,
       webhookConfiguration: 'snapshot-webhook',
@@ -85,10 +81,7 @@ describe('serve, while the certificate is still being obtained', () => {
     const address = blocker.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      const failing = serve(
-        testWebhookConfig({ port, metricsPort, selfSignedCaFile: join(directory, 'ca.crt') }),
-        pino({ level: 'silent' }),
-      );
+      const failing = serve(testWebhookConfig({ port, metricsPort, selfSignedCaFile: inDirectory('ca.crt') }), pino({ level: 'silent' }));
       await expect(failing).rejects.toMatchObject({ code: 'EADDRINUSE' });
       await expect(probe(metricsPort, '/livez')).rejects.toThrow();
     } finally {
@@ -98,7 +91,7 @@ describe('serve, while the certificate is still being obtained', () => {
 
   it('leaves nothing listening when the start fails', async () => {
     const metricsPort = await unusedPort();
-    const certificateFiles = { tlsCertFile: join(directory, 'missing.crt'), tlsPrivateKeyFile: join(directory, 'missing.key') };
+    const certificateFiles = { tlsCertFile: inDirectory('missing.crt'), tlsPrivateKeyFile: inDirectory('missing.key') };
     const failing = serve(testWebhookConfig({ metricsPort, ...certificateFiles }), pino({ level: 'silent' }));
     await expect(failing).rejects.toMatchObject({ message: expect.stringContaining('missing.crt') as unknown });
     await expect(probe(metricsPort, '/livez')).rejects.toThrow();

@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../support/temporary-directory.ts';
 import {
   CERT_MANAGER_VALUES,
   EXISTING_SECRET_VALUES,
@@ -190,7 +188,7 @@ const LIVE_PATH = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfig
 
 describe('caBundle across helm upgrade (lookup of the live configuration)', () => {
   let server: FakeApiServer;
-  let directory: string;
+  const inDirectory = temporaryDirectory('snapshot-webhook-kubeconfig-');
   let kubeconfig: string;
   const live = (caBundle: string): ValidatingWebhookConfiguration => ({
     apiVersion: 'admissionregistration.k8s.io/v1',
@@ -205,12 +203,10 @@ describe('caBundle across helm upgrade (lookup of the live configuration)', () =
   beforeAll(async () => {
     server = await FakeApiServer.start({ groups: CHART_GROUPS });
     server.createObject(WEBHOOK_CONFIGURATIONS, { ...live('SU5KRUNURUQ=') });
-    directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-kubeconfig-'));
-    kubeconfig = await server.writeKubeconfig(join(directory, 'config'));
+    kubeconfig = await server.writeKubeconfig(inDirectory('config'));
   });
   afterAll(async () => {
     await server.close();
-    await rm(directory, { recursive: true, force: true });
   });
 
   const renderAgainstCluster = async (values: Parameters<typeof render>[0]): Promise<Rendered> => {

@@ -1,25 +1,22 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../support/temporary-directory.ts';
 import { discoverServedVersion, SNAPSHOT_CLASSES as SNAPSHOT_TARGET } from '../../src/cluster/discovery.ts';
 import { loadKubeConfig } from '../../src/cluster/kube-config.ts';
 import { WebhookError } from '../../src/errors.ts';
 import { groupsFromCrds } from '../../testkit/api-groups.ts';
 import { FakeApiServer } from '../../testkit/fake-api-server.ts';
 
-let directory: string;
+const inDirectory = temporaryDirectory('kube-config-');
 let server: FakeApiServer;
 const savedEnvironment = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'kube-config-'));
   server = await FakeApiServer.start({ groups: groupsFromCrds('v8.6.0') });
 });
 
 afterAll(async () => {
   await server.close();
-  await rm(directory, { recursive: true, force: true });
 });
 
 afterEach(() => {
@@ -49,7 +46,7 @@ function configError(action: () => unknown): WebhookError {
 
 describe('loadKubeConfig', () => {
   it('loads a kubeconfig file that reaches the cluster it names (CA, token)', async () => {
-    const path = await server.writeKubeconfig(join(directory, 'good.yaml'));
+    const path = await server.writeKubeconfig(inDirectory('good.yaml'));
     const kubeConfig = loadKubeConfig({ kubeconfigPath: path });
 
     expect(kubeConfig?.getCurrentCluster()?.server).toBe(server.url);
@@ -59,7 +56,7 @@ describe('loadKubeConfig', () => {
   it('prefers the given file over the in-cluster service account', async () => {
     process.env.KUBERNETES_SERVICE_HOST = '10.0.0.1';
     process.env.KUBERNETES_SERVICE_PORT = '443';
-    const path = await server.writeKubeconfig(join(directory, 'preferred.yaml'));
+    const path = await server.writeKubeconfig(inDirectory('preferred.yaml'));
 
     expect(loadKubeConfig({ kubeconfigPath: path })?.getCurrentCluster()?.server).toBe(server.url);
   });
@@ -79,7 +76,7 @@ describe('loadKubeConfig', () => {
   });
 
   it('fails naming the file when it does not exist', () => {
-    const path = join(directory, 'missing.yaml');
+    const path = inDirectory('missing.yaml');
     const error = configError(() => loadKubeConfig({ kubeconfigPath: path }));
 
     expect(error.code).toBe('SVW_ERR_CONFIG_INVALID');
@@ -88,16 +85,16 @@ describe('loadKubeConfig', () => {
   });
 
   it('fails naming the file when it is not YAML', async () => {
-    const path = join(directory, 'broken.yaml');
+    const path = inDirectory('broken.yaml');
     await writeFile(path, 'clusters: [unclosed\n  - {');
 
     expect(configError(() => loadKubeConfig({ kubeconfigPath: path })).message).toContain(path);
   });
 
   it('fails naming the file when it has no usable current context', async () => {
-    const noContext = join(directory, 'no-context.yaml');
+    const noContext = inDirectory('no-context.yaml');
     await writeFile(noContext, 'apiVersion: v1\nkind: Config\nclusters: []\n');
-    const danglingContext = join(directory, 'dangling.yaml');
+    const danglingContext = inDirectory('dangling.yaml');
     await writeFile(danglingContext, 'apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n');
 
     expect(configError(() => loadKubeConfig({ kubeconfigPath: noContext })).message).toMatch(

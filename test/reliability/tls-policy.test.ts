@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../support/temporary-directory.ts';
 import { reviewFrom } from '../../testkit/captures.ts';
 import { createTestCertificates, rsaCertificate, type TestCertificates } from '../../testkit/certificates.ts';
 import { http2Client, postHttp1 } from '../../testkit/clients.ts';
@@ -22,12 +21,12 @@ import { hangup } from './support/raw-clients.ts';
 const MARKER = 'zq7marker';
 
 let certificates: TestCertificates;
-let directory: string;
+const inDirectory = temporaryDirectory('snapshot-webhook-tls-');
 let webhook: WebhookProcess;
 
 async function writePair(name: string, pair: { cert: string; key: string }): Promise<{ certFile: string; keyFile: string }> {
-  const certFile = join(directory, `${name}.crt`);
-  const keyFile = join(directory, `${name}.key`);
+  const certFile = inDirectory(`${name}.crt`);
+  const keyFile = inDirectory(`${name}.key`);
   await writeFile(certFile, pair.cert);
   await writeFile(keyFile, pair.key);
   return { certFile, keyFile };
@@ -35,7 +34,6 @@ async function writePair(name: string, pair: { cert: string; key: string }): Pro
 
 beforeAll(async () => {
   certificates = await createTestCertificates();
-  directory = await mkdtemp(join(tmpdir(), 'snapshot-webhook-tls-'));
   const files = await writePair('tls', certificates);
   webhook = await startWebhook(['--tls-cert-file', files.certFile, '--tls-private-key-file', files.keyFile, '--drain-seconds', '0']);
 });
@@ -43,7 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   webhook.child.kill('SIGTERM');
   await webhook.exited;
-  await rm(directory, { recursive: true, force: true });
 });
 
 describe('TLS versions', () => {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../../support/temporary-directory.ts';
 import { userDirectory } from '../../../src/cli/io.ts';
 import { VALIDATE_USAGE } from '../../../src/cli/validate/args.ts';
 import { expectLinesStartingWith, validate } from './run-validate.ts';
@@ -140,25 +141,22 @@ describe('validate: inputs', () => {
 });
 
 describe('validate: unreadable input and usage (exit 2)', () => {
-  let directory = '';
+  const inDirectory = temporaryDirectory('validate-inputs-');
   beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'validate-inputs-'));
-    await writeFile(join(directory, 'broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\ndata: {a: 1\n---\nb: 2\n');
-    await writeFile(join(directory, 'twice.yaml'), 'kind: A\nkind: B\n');
-    await writeFile(join(directory, 'empty.json'), '');
-    await mkdir(join(directory, 'nothing'));
-    await writeFile(join(directory, 'nothing', 'notes.txt'), 'kind: VolumeSnapshot\n');
-    await writeFile(join(directory, 'unresolved.yaml'), 'kind: ConfigMap\n---\ndata:\n  a: &x 1\n  b: *y\n');
+    await writeFile(inDirectory('broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\ndata: {a: 1\n---\nb: 2\n');
+    await writeFile(inDirectory('twice.yaml'), 'kind: A\nkind: B\n');
+    await writeFile(inDirectory('empty.json'), '');
+    await mkdir(inDirectory('nothing'));
+    await writeFile(inDirectory('nothing', 'notes.txt'), 'kind: VolumeSnapshot\n');
+    await writeFile(inDirectory('unresolved.yaml'), 'kind: ConfigMap\n---\ndata:\n  a: &x 1\n  b: *y\n');
     // Each alias level multiplies (10 × 10 × 10 values): yaml's bound of 100 is crossed at the ninth *b.
     const laughs = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]'];
-    await writeFile(join(directory, 'laughs.yaml'), [...laughs, 'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', ''].join('\n'));
+    await writeFile(inDirectory('laughs.yaml'), [...laughs, 'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', ''].join('\n'));
   });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  afterAll(async () => {});
 
   it('reports a YAML syntax error with the file and line:column, and checks nothing', async () => {
-    const run = await validate(['broken.yaml', 'twice.yaml'], { cwd: directory });
+    const run = await validate(['broken.yaml', 'twice.yaml'], { cwd: inDirectory() });
     expect(run).toMatchObject({
       stderr:
         'snapshot-webhook validate: broken.yaml:4:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }\n' +
@@ -169,7 +167,7 @@ describe('validate: unreadable input and usage (exit 2)', () => {
   });
 
   it('reports an alias error with the file and the line:column of the alias, and checks nothing', async () => {
-    const run = await validate(['unresolved.yaml', 'laughs.yaml', 'twice.yaml'], { cwd: directory });
+    const run = await validate(['unresolved.yaml', 'laughs.yaml', 'twice.yaml'], { cwd: inDirectory() });
     expect(run).toMatchObject({
       stderr:
         'snapshot-webhook validate: unresolved.yaml:5:6: YAML alias error: Unresolved alias (the anchor must be set before the alias): y\n' +
@@ -192,7 +190,7 @@ describe('validate: unreadable input and usage (exit 2)', () => {
   });
 
   it('takes an empty file as no objects, and notes a directory without manifests (exit 0)', async () => {
-    const run = await validate(['empty.json', 'nothing'], { cwd: directory });
+    const run = await validate(['empty.json', 'nothing'], { cwd: inDirectory() });
     expect(run).toMatchObject({
       stderr: 'snapshot-webhook validate: note: no .yaml, .yml, .json files under nothing\n',
       stdout: '0 objects checked (0 snapshot objects, 0 other kinds ignored): 0 errors, 0 warnings\n',

@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect as connectHttp2 } from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../../support/temporary-directory.ts';
 import type { WebhookConfig } from '../../../src/config/config.ts';
 import { serve } from '../../../src/serve.ts';
 import { caBundlesOf } from '../../../src/tls/self-managed/ca-bundle.ts';
@@ -19,18 +17,16 @@ const NAMESPACE = 'webhook-system';
 const CONFIGURATIONS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations' };
 
 let api: FakeApiServer;
-let directory: string;
+const inDirectory = temporaryDirectory('self-managed-serve-');
 let kubeconfig: string;
 
 beforeAll(async () => {
   api = await FakeApiServer.start({ groups: [CORE_GROUP, ADMISSION_REGISTRATION_GROUP] });
-  directory = await mkdtemp(join(tmpdir(), 'self-managed-serve-'));
-  kubeconfig = await api.writeKubeconfig(join(directory, 'kubeconfig'));
+  kubeconfig = await api.writeKubeconfig(inDirectory('kubeconfig'));
 });
 
 afterAll(async () => {
   await api.close();
-  await rm(directory, { recursive: true, force: true });
 });
 
 function config(overrides: Partial<WebhookConfig> = {}): WebhookConfig {
