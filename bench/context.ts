@@ -34,7 +34,8 @@ export const median = (values: readonly number[]): number => {
   const middle = sorted.length / 2;
   return sorted.length === 0 ? Number.NaN : ((sorted[Math.ceil(middle) - 1] ?? 0) + (sorted[Math.floor(middle)] ?? 0)) / 2;
 };
-export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+/** Bytes in MiB with one decimal, without the unit; '–' for a figure not measured. */
+export const mib = (bytes: number): string => (Number.isNaN(bytes) ? '–' : (bytes / 2 ** 20).toFixed(1));
 
 export function startBaseline(context: Context, spinUs = 0, nodeFlags: readonly string[] = []): Promise<ServerProcess> {
   const { certFile, keyFile } = context.certificates;

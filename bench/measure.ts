@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { http2Client, postHttp1, type ClientResponse } from '../testkit/clients.ts';
+import { samplesBy, sampleSum } from '../testkit/prometheus-text.ts';
 import { assertAlive, cpuTimeMs, httpGet, sampleRss, type ServerProcess } from '../testkit/processes.ts';
 import type { LoadGenerator, LoadResult } from './load.ts';
 import type { ReviewCase, Scenario } from './reviews.ts';
@@ -27,16 +28,6 @@ interface Metrics {
   readonly snapshotClasses: number;
 }
 
-/** Sums of the samples of one metric, by the value of one label. */
-function samplesBy(text: string, name: string, label: string): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const match of text.matchAll(new RegExp(`^snapshot_webhook_${name}(?:\\{(.*)\\})? (\\S+)$`, 'gm'))) {
-    const key = new RegExp(`${label}="([^"]*)"`).exec(match[1] ?? '')?.[1] ?? '';
-    sums.set(key, (sums.get(key) ?? 0) + Number(match[2]));
-  }
-  return sums;
-}
-
 export async function scrape(server: ServerProcess): Promise<Metrics> {
   const { body } = await httpGet(server.metricsPort, '/metrics');
   const buckets = [...samplesBy(body, 'decision_duration_seconds_bucket', 'le')].map(([le, count]) => [Number(le), count] as const);
@@ -44,7 +35,8 @@ export async function scrape(server: ServerProcess): Promise<Metrics> {
   return {
     decision: { bounds: buckets.map(([bound]) => bound), counts: buckets.map(([, count]) => count) },
     reviews: Object.fromEntries(samplesBy(body, 'reviews_total', 'decision')),
-    badRequests: [...samplesBy(body, 'bad_requests_total', 'code').values()].reduce((sum, count) => sum + count, 0),
+    // No sample at all before the first bad request.
+    badRequests: sampleSum(body, 'bad_requests_total') || 0,
     snapshotClasses: samplesBy(body, 'class_cache_size', 'resource').get('snapshotClasses') ?? 0,
   };
 }

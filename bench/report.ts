@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { LoadResult } from './load.ts';
 import { addHistograms, quantileMs, within100us, type Histogram, type Role, type RunRecord } from './measure.ts';
 import type { ServerProfile } from './profile.ts';
-import { median } from './context.ts';
+import { median, mib } from './context.ts';
 import type { Measured, ScalingPoint, StartupPoint } from './sections.ts';
 
 export interface BenchReport extends Measured {
@@ -74,7 +74,6 @@ export function compare(runs: readonly RunRecord[]): Comparison[] {
 
 const fixed = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 const us = (ms: number) => fixed(ms * 1000, 0);
-const mib = (bytes: number) => fixed(bytes / 2 ** 20, 1);
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
 const decisionCell = (h: Histogram) => `${us(quantileMs(h, 0.5))} / ${us(quantileMs(h, 0.99))}`;
 const peak = (runs: readonly RunRecord[], keep: (run: RunRecord) => boolean) =>

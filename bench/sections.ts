@@ -196,7 +196,7 @@ export async function runScaling(context: Context, classCounts: readonly number[
       ];
       points.push({ classes, cacheSize, servingMs, readyMs, readyAfterListMs, idleRssBytes, loads });
       context.log(
-        `[classes ${classes}] cache ${cacheSize}, ready ${readyMs} ms (${readyAfterListMs} ms after the last LIST), idle ${mib(idleRssBytes)}`,
+        `[classes ${classes}] cache ${cacheSize}, ready ${readyMs} ms (${readyAfterListMs} ms after the last LIST), idle ${mib(idleRssBytes)} MiB`,
       );
     } finally {
       await stopProcess(webhook);
@@ -245,7 +245,7 @@ export async function runStartup(context: Context, runs: number): Promise<Startu
       const of = (key: keyof (typeof samples)[number]) => median(samples.map((sample) => sample[key]));
       points.push({ setup, runs, readyMs: of('readyMs'), firstReviewMs: of('firstReviewMs'), idleRssBytes: of('idleRssBytes') });
       context.log(
-        `[startup ${setup}] ready ${of('readyMs')} ms, first review ${of('firstReviewMs')} ms, idle ${mib(of('idleRssBytes'))} (medians of ${runs})`,
+        `[startup ${setup}] ready ${of('readyMs')} ms, first review ${of('firstReviewMs')} ms, idle ${mib(of('idleRssBytes'))} MiB (medians of ${runs})`,
       );
     } finally {
       await cluster?.close();

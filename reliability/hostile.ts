@@ -22,7 +22,7 @@ import { startClassCluster } from '../testkit/class-cluster.ts';
 import {
   cpuTimeMs,
   httpGet,
-  rssOf,
+  sampleRss,
   startWebhook,
   stopProcess,
   waitReady,
@@ -45,7 +45,7 @@ interface Observed {
   rssPeakMiB: number;
 }
 
-/** The legitimate client, the probes and the RSS sampler, until stop(). */
+/** The legitimate client, the probes and the RSS sampler (every 100 ms), until stop(). */
 function observe(webhook: ServerProcess, target: RawTarget): { stop(): Promise<Observed> } {
   const observed: Observed = { legitimate: [], failures: [], probeMaxMs: 0, rssPeakMiB: 0 };
   let running = true;
@@ -92,16 +92,14 @@ function observe(webhook: ServerProcess, target: RawTarget): { stop(): Promise<O
           (ms) => (observed.probeMaxMs = Math.max(observed.probeMaxMs, ms)),
         );
     }),
-    every(100, () => {
-      observed.rssPeakMiB = Math.max(observed.rssPeakMiB, rssOf(webhook.pid) / 2 ** 20);
-      return Promise.resolve();
-    }),
   ];
+  const rss = sampleRss(webhook.pid);
   return {
     async stop() {
       running = false;
       await Promise.all(loops);
       session?.close();
+      observed.rssPeakMiB = rss.stop() / 2 ** 20;
       return observed;
     },
   };

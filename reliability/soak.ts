@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { postHttp1, postOnSession, type ClientResponse } from '../testkit/clients.ts';
 import { httpGet, startWebhook, stopProcess } from '../testkit/processes.ts';
+import { sampleSum } from '../testkit/prometheus-text.ts';
 
 /** What the chart's defaults set (from its 384 MiB memory limit). '' for Node's own, which on a big machine lets garbage pile up. */
 const CHART_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=2';
@@ -101,6 +102,9 @@ async function runTraffic(origin: string, ca: string, rate: number, durationMs: 
     ['http2', (body: string) => postOnSession(session(1), '/validate?timeout=3s', body)],
     ...agents.map((agent) => ['http1-keep-alive', http1(agent)] as const),
   ] as const;
+  const countError = (problem: string) => {
+    totals.errors[problem] = (totals.errors[problem] ?? 0) + 1;
+  };
   const pending = new Set<Promise<void>>();
   const sendOne = (index: number) => {
     const entry = mix[index % mix.length] as Entry;
@@ -111,15 +115,12 @@ async function runTraffic(origin: string, ca: string, rate: number, durationMs: 
       .then((answer) => {
         const problem = judge(entry, answer);
         if (problem === undefined) totals.ok += 1;
-        else totals.errors[problem] = (totals.errors[problem] ?? 0) + 1;
+        else countError(problem);
         const ms = performance.now() - started;
         latencyUs.record(Math.max(1, Math.round(ms * 1000)));
         totals.slowestMs[kind] = Math.max(totals.slowestMs[kind] ?? 0, ms);
       })
-      .catch(
-        (error: unknown) =>
-          void (totals.errors[`${entry.name}: ${String(error)}`] = (totals.errors[`${entry.name}: ${String(error)}`] ?? 0) + 1),
-      )
+      .catch((error: unknown) => countError(`${entry.name}: ${String(error)}`))
       .finally(() => pending.delete(done));
     pending.add(done);
   };
@@ -164,8 +165,7 @@ function trend(points: readonly { atSeconds: number; bytes: number }[]) {
 
 async function scrape(port: number, atSeconds: number): Promise<Sample> {
   const { body } = await httpGet(port, '/metrics');
-  const value = (name: string) =>
-    Number(new RegExp(`^snapshot_webhook_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(body)?.[1] ?? Number.NaN);
+  const value = (name: string) => sampleSum(body, name);
   return {
     atSeconds,
     rssBytes: value('process_resident_memory_bytes'),

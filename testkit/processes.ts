@@ -51,7 +51,6 @@ export interface NodeProcessOptions {
   /** The script and its arguments. */
   readonly args: readonly string[];
   readonly nodeFlags?: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
   /** The `msg` of the JSON line that says the server listens. */
   readonly servingMessage: string;
 }
@@ -63,7 +62,7 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Ser
   const inherited = ['PATH', 'HOME', 'NODE_COMPILE_CACHE'].filter((key) => process.env[key] !== undefined);
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...options.args], {
     cwd: REPO,
-    env: { ...Object.fromEntries(inherited.map((key) => [key, process.env[key]])), NODE_ENV: 'production', ...options.env },
+    env: { ...Object.fromEntries(inherited.map((key) => [key, process.env[key]])), NODE_ENV: 'production' },
     stdio: ['ignore', output, output],
   });
   closeSync(output);
@@ -91,7 +90,6 @@ export interface WebhookOptions {
   readonly nodeFlags?: readonly string[];
   /** dist/main.js (what the image runs) unless told otherwise. */
   readonly entry?: string;
-  readonly env?: Readonly<Record<string, string>>;
 }
 
 export function startWebhook(options: WebhookOptions): Promise<ServerProcess> {

@@ -67,9 +67,9 @@ async function legitimateReviewAnswered(): Promise<void> {
   }
 }
 
-/** A TLS connection that has finished its handshake and says nothing more. */
-async function tlsSocket(): Promise<TLSSocket> {
-  const socket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: ['http/1.1'] });
+/** A TLS connection that has finished its handshake (offering `alpn`) and says nothing more. */
+async function tlsSocket(alpn = 'http/1.1'): Promise<TLSSocket> {
+  const socket = tlsConnect({ port: webhook.admissionPort, host: '127.0.0.1', servername: 'localhost', ca, ALPNProtocols: [alpn] });
   socket.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', () => resolve());
@@ -163,16 +163,8 @@ describe('hostile clients', () => {
   });
 
   it('closes an HTTP/2 connection that never sends its preface, within the request timeout', async () => {
-    const socket: TLSSocket = tlsConnect({
-      port: webhook.admissionPort,
-      host: '127.0.0.1',
-      servername: 'localhost',
-      ca,
-      ALPNProtocols: ['h2'],
-    });
-    socket.on('error', () => undefined);
+    const socket = await tlsSocket('h2');
     socket.resume();
-    await once(socket, 'secureConnect');
     expect(socket.alpnProtocol).toBe('h2');
     const started = performance.now();
     await once(socket, 'close');
